@@ -1,0 +1,163 @@
+/**
+ * The engine interface: one contract, two implementations (`cpu/`, `webgpu/`), one parity suite.
+ *
+ * Layouts (row-major, shapes in comments):
+ * - weights of layer l: Float64Array (sizes[l], sizes[l+1]); W[i * nOut + j] is input i -> neuron j,
+ *   as `W[i][j]` in the model file.
+ * - a batch of input spike trains: CSR over samples (`SpikeInput`).
+ * - spikes of one layer: fixed capacity `max_spikes` per neuron (`LayerSpikes`).
+ * @module
+ */
+import type { NeuronParams } from "../model/params.ts";
+
+/** Network architecture and neuron model. */
+export interface NetworkSpec {
+  readonly neuron: NeuronParams;
+  /** Layer sizes including the input, e.g. [784, 800, 10]. */
+  readonly sizes: readonly number[];
+}
+
+/** A network: architecture plus weights. */
+export interface Network extends NetworkSpec {
+  /** weights[l]: (sizes[l], sizes[l+1]) */
+  readonly weights: Float64Array[];
+}
+
+/** Input spike trains of a batch, CSR over samples; events need not be sorted. */
+export interface SpikeInput {
+  /** Number of samples. */
+  readonly size: number;
+  /** (size + 1): events of sample s are offsets[s] .. offsets[s+1]-1. */
+  readonly offsets: Int32Array;
+  /** (events) input neuron of each event. */
+  readonly neuron: Int32Array;
+  /** (events) spike time of each event, >= 0. */
+  readonly time: Float64Array;
+}
+
+/** Spikes of one layer over a batch. */
+export interface LayerSpikes {
+  readonly neurons: number;
+  /** Spike slots per neuron (= max_spikes). */
+  readonly capacity: number;
+  /** (batch, neurons) spikes of each neuron. */
+  readonly count: Int32Array;
+  /** (batch, neurons, capacity) spike times, ascending; slots past `count` are unspecified. */
+  readonly time: Float64Array;
+}
+
+/** Counters of one layer, summed over the samples of a batch (MODEL.md section 5). */
+export interface LayerStats {
+  /** Total spikes. */
+  spikes: number;
+  /** (neuron, sample) pairs with no spike. */
+  silent: number;
+  /** (neuron, sample) pairs that reached max_spikes. */
+  capped: number;
+  /** Crossings whose slope was clamped to rho_min. */
+  grazing: number;
+  /** Spikes lost because a buffer was full (GPU engine); always 0 on the CPU. */
+  overflow: number;
+}
+
+/** Outcome of a forward pass. */
+export interface ForwardResult {
+  /** One entry per non-input layer. */
+  readonly layers: LayerSpikes[];
+  /** One entry per non-input layer. */
+  readonly stats: LayerStats[];
+}
+
+/** The readout and loss of MODEL.md section 4. */
+export interface LossConfig {
+  /**
+   * "first-spike": cross-entropy over softmax(-t_first / tau0); silent outputs count as t_max.
+   * "multi-spike": cross-entropy over softmax(sum_k exp(-t_k / tau0)), a soft spike count.
+   */
+  readonly kind: "first-spike" | "multi-spike";
+  /** Temperature of the readout, in time units, e.g. 1. */
+  readonly tau0: number;
+  /** Weight of the term (theta - Vmax)/theta for a silent target neuron, e.g. 1. */
+  readonly vmax_weight: number;
+}
+
+/** Loss, predictions and gradients of a batch. */
+export interface GradientResult {
+  /** Sum over the batch of the per-sample loss. */
+  readonly loss: number;
+  /** (batch) predicted class; -1 when all outputs are silent. */
+  readonly predictions: Int32Array;
+  /** Samples whose prediction equals the label. */
+  readonly correct: number;
+  /** dL/dW per layer, summed over the batch; same layout as the weights. */
+  readonly weightGrads: Float64Array[];
+  /** (events) dL/dt of every input event, in the order of `SpikeInput`. */
+  readonly inputGrads: Float64Array;
+  readonly forward: ForwardResult;
+}
+
+/** Outcome of an evaluation (forward + loss, no gradients). */
+export interface EvalResult {
+  readonly loss: number;
+  readonly predictions: Int32Array;
+  readonly correct: number;
+  /** (batch) time of the first output spike (decision time); NaN when all outputs are silent. */
+  readonly decisionTime: Float64Array;
+  readonly stats: LayerStats[];
+}
+
+/** Adam hyperparameters; `lr` may change every step (schedules). */
+export interface AdamConfig {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+}
+
+/** Optimizer state for checkpoints: moments per layer and step count. */
+export interface AdamState {
+  step: number;
+  m: Float64Array[];
+  v: Float64Array[];
+}
+
+/** Metrics of one training step. */
+export interface StepMetrics {
+  readonly loss: number;
+  readonly correct: number;
+  readonly size: number;
+  readonly stats: LayerStats[];
+}
+
+/** A simulator of the network of MODEL.md that can also train it. */
+export interface Engine {
+  /** "cpu" or the adapter description. */
+  readonly device: string;
+  readonly spec: NetworkSpec;
+  getWeights(): Promise<Float64Array[]>;
+  setWeights(weights: Float64Array[]): Promise<void>;
+  forward(input: SpikeInput): Promise<ForwardResult>;
+  evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult>;
+  gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult>;
+  /** Gradients of the batch mean loss, then one Adam update of every weight. */
+  trainStep(input: SpikeInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig): Promise<StepMetrics>;
+  getOptimizerState(): Promise<AdamState>;
+  setOptimizerState(state: AdamState): Promise<void>;
+  dispose(): void;
+}
+
+/** Fresh zero counters for `layers` layers. */
+export function emptyStats(layers: number): LayerStats[] {
+  return Array.from({ length: layers }, () => ({ spikes: 0, silent: 0, capped: 0, grazing: 0, overflow: 0 }));
+}
+
+/** Adds the counters of `from` into `into`. */
+export function addStats(into: LayerStats[], from: readonly LayerStats[]): void {
+  for (let l = 0; l < into.length; l++) {
+    into[l].spikes += from[l].spikes;
+    into[l].silent += from[l].silent;
+    into[l].capped += from[l].capped;
+    into[l].grazing += from[l].grazing;
+    into[l].overflow += from[l].overflow;
+  }
+}

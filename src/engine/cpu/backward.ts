@@ -1,0 +1,136 @@
+/**
+ * Exact gradients of one layer for one sample through every spike (MODEL.md section 3).
+ *
+ * 1. Adjoint recursion per neuron, backwards over its spikes with one running accumulator:
+ *      a_k = g_k + sum_{k''>k} a_k'' theta/(tau_m rho_k'') e^{-(t_k'' - t_k)/tau_m},   e_k = -a_k / rho_k
+ * 2. A backward sweep over the layer's input events (descending time) carries per neuron
+ *      G_i(s) = sum_{k: t_k > s} e_k K(t_k - s),   R_i(s) = sum_{k: t_k > s} e_k e^{-(t_k - s)/tau_m}
+ *    which move back by D with the decays shared by all neurons:
+ *      G(s - D) = G(s) e^{-D/tau_s} + R(s) K(D),   R(s - D) = R(s) e^{-D/tau_m}
+ *    and give  dL/dw_ji += G_i(s)  and  dL/ds = -sum_i w_ji H_i(s)  with  H = K'-weighted sum = a R - b G
+ *    (K'(x) = a e^{-a x} - b K(x)). Cost O(events x active neurons), like the forward pass.
+ * The maximum of V of a silent output neuron (MODEL.md section 4) enters as one more item with weight
+ * dL/dVmax at its time: dVmax/dw_ji = sum_m K(t_vmax - s_jm), dVmax/ds = -w_ji K'(t_vmax - s).
+ * @module
+ */
+import type { NeuronMath } from "../../model/kernel.ts";
+import type { LayerTrace } from "./forward.ts";
+
+/** Scratch buffers of the backward pass of one layer, reused across samples. */
+export class LayerBackward {
+  /** (nOut, capacity) item times: spikes, or the Vmax pseudo-item of a silent neuron. */
+  readonly #itemT: Float64Array;
+  /** (nOut, capacity) item weights e_k. */
+  readonly #itemE: Float64Array;
+  readonly #next: Int32Array;
+  readonly #active: Int32Array;
+  readonly #g: Float64Array;
+  readonly #r: Float64Array;
+  /** (events) dL/ds of each input event of the last run, in the trace's event order. */
+  gIn: Float64Array;
+
+  constructor(readonly nIn: number, readonly nOut: number, readonly capacity: number) {
+    this.#itemT = new Float64Array(nOut * capacity);
+    this.#itemE = new Float64Array(nOut * capacity);
+    this.#next = new Int32Array(nOut);
+    this.#active = new Int32Array(nOut);
+    this.#g = new Float64Array(nOut);
+    this.#r = new Float64Array(nOut);
+    this.gIn = new Float64Array(Math.max(16, nIn));
+  }
+
+  /**
+   * Accumulates dL/dW into `dW` (nIn, nOut) and writes dL/ds of every input event into `this.gIn`.
+   * @param gTime (nOut, capacity) dL/dt_k of every spike of the layer
+   * @param gVmax (nOut) dL/dVmax of silent neurons, or null
+   */
+  run(
+    math: NeuronMath,
+    trace: LayerTrace,
+    w: Float64Array,
+    gTime: Float64Array,
+    gVmax: Float64Array | null,
+    dW: Float64Array,
+  ): void {
+    const { nOut, capacity: cap } = this;
+    const { count, time, rho, events } = trace;
+    const a = math.a;
+    const b = math.b;
+    const thetaA = math.theta * a;
+    const itemT = this.#itemT;
+    const itemE = this.#itemE;
+    const next = this.#next;
+    const active = this.#active;
+    let nActive = 0;
+    for (let i = 0; i < nOut; i++) {
+      const c = count[i];
+      let any = false;
+      // Adjoint recursion, backwards over the neuron's own spikes.
+      let acc = 0;
+      for (let k = c - 1; k >= 0; k--) {
+        const slot = i * cap + k;
+        const ak = gTime[slot] + acc;
+        itemT[slot] = time[slot];
+        itemE[slot] = -ak / rho[slot];
+        if (ak !== 0) any = true;
+        if (k > 0) acc = (acc + ak * thetaA / rho[slot]) * Math.exp(-a * (time[slot] - time[slot - 1]));
+      }
+      next[i] = c - 1;
+      if (c === 0 && gVmax !== null && gVmax[i] !== 0) {
+        itemT[i * cap] = trace.tvmax[i];
+        itemE[i * cap] = gVmax[i];
+        next[i] = 0;
+        any = true;
+      }
+      if (any) active[nActive++] = i;
+    }
+    const n = events.n;
+    if (this.gIn.length < n) this.gIn = new Float64Array(Math.max(n, 2 * this.gIn.length));
+    const gIn = this.gIn;
+    if (nActive === 0) {
+      gIn.fill(0, 0, n);
+      return;
+    }
+    const G = this.#g;
+    const R = this.#r;
+    for (let q = 0; q < nActive; q++) G[active[q]] = R[active[q]] = 0;
+    const evTime = events.time;
+    const evSrc = events.src;
+    let sPrev = math.tMax;
+    for (let e = n - 1; e >= 0; e--) {
+      const s = evTime[e];
+      const D = sPrev - s;
+      let dm = 1;
+      let ds = 1;
+      let kD = 0;
+      if (D > 0) {
+        dm = Math.exp(-a * D);
+        ds = Math.exp(-b * D);
+        kD = math.kernel(D);
+      }
+      const row = evSrc[e] * nOut;
+      let h = 0;
+      for (let q = 0; q < nActive; q++) {
+        const i = active[q];
+        let g = G[i] * ds + R[i] * kD;
+        let r = R[i] * dm;
+        // Items later than s that the sweep has just passed.
+        let p = next[i];
+        while (p >= 0 && itemT[i * cap + p] > s) {
+          const x = itemT[i * cap + p] - s;
+          const ek = itemE[i * cap + p];
+          g += ek * math.kernel(x);
+          r += ek * Math.exp(-a * x);
+          p--;
+        }
+        next[i] = p;
+        G[i] = g;
+        R[i] = r;
+        dW[row + i] += g;
+        h += w[row + i] * (a * r - b * g);
+      }
+      gIn[e] = -h;
+      sPrev = s;
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Runs a range of samples of a batch through the whole network on one thread: forward, loss, backward.
+ * The CPU engine uses one runner on the main thread or one per worker.
+ * @module
+ */
+import { NeuronMath } from "../../model/kernel.ts";
+import type { NeuronParams } from "../../model/params.ts";
+import { emptyStats, type LayerStats, type LossConfig, type SpikeInput } from "../engine.ts";
+import { sampleLoss } from "../loss.ts";
+import { LayerBackward } from "./backward.ts";
+import { LayerTrace } from "./forward.ts";
+
+/** What a range of samples produced. Arrays cover only the range (index 0 = sample `from`). */
+export interface RangeResult {
+  loss: number;
+  correct: number;
+  /** (samples) */
+  predictions: Int32Array;
+  /** (samples) first output spike, NaN if none */
+  decisionTime: Float64Array;
+  stats: LayerStats[];
+  /** Per layer (samples, neurons) and (samples, neurons, capacity), when spikes were requested. */
+  spikes?: { count: Int32Array; time: Float64Array }[];
+}
+
+/** What to compute for a range. */
+export interface RangeRequest {
+  from: number;
+  to: number;
+  /** Keep every layer's spikes (for `forward`). */
+  keepSpikes: boolean;
+  /** Labels and loss, for `evaluate` and `gradients`. */
+  labels?: Int32Array;
+  loss?: LossConfig;
+  /** When given: accumulate dL/dW (times `gradScale`) here, per layer (nIn, nOut). */
+  dW?: Float64Array[];
+  /** When given with dW: dL/dt of every input event of the whole batch (events of `input`). */
+  inputGrads?: Float64Array;
+  /** Factor applied to every gradient, e.g. 1/batch for the batch mean. */
+  gradScale?: number;
+}
+
+/** Forward, loss and backward of whole samples on one thread. */
+export class BatchRunner {
+  readonly math: NeuronMath;
+  readonly #traces: LayerTrace[];
+  readonly #backs: LayerBackward[];
+  readonly #gTime: Float64Array[];
+  readonly #gVmax: Float64Array;
+
+  /**
+   * @param weights per layer (sizes[l], sizes[l+1]); read at every call, so updating them in place (or
+   * through a SharedArrayBuffer) is seen by the next call
+   */
+  constructor(neuron: NeuronParams, readonly sizes: readonly number[], readonly weights: Float64Array[]) {
+    this.math = new NeuronMath(neuron);
+    const cap = neuron.max_spikes;
+    const L = sizes.length - 1;
+    this.#traces = [];
+    this.#backs = [];
+    this.#gTime = [];
+    for (let l = 0; l < L; l++) {
+      this.#traces.push(new LayerTrace(sizes[l], sizes[l + 1], cap));
+      this.#backs.push(new LayerBackward(sizes[l], sizes[l + 1], cap));
+      this.#gTime.push(new Float64Array(sizes[l + 1] * cap));
+    }
+    this.#gVmax = new Float64Array(sizes[L]);
+  }
+
+  /** Runs samples `req.from .. req.to-1` of `input`. */
+  run(input: SpikeInput, req: RangeRequest): RangeResult {
+    const L = this.sizes.length - 1;
+    const m = req.to - req.from;
+    const cap = this.math.maxSpikes;
+    const result: RangeResult = {
+      loss: 0,
+      correct: 0,
+      predictions: new Int32Array(m).fill(-1),
+      decisionTime: new Float64Array(m).fill(NaN),
+      stats: emptyStats(L),
+    };
+    if (req.keepSpikes) {
+      result.spikes = this.#traces.map((t) => ({
+        count: new Int32Array(m * t.nOut),
+        time: new Float64Array(m * t.nOut * cap),
+      }));
+    }
+    for (let s = req.from; s < req.to; s++) {
+      this.#forwardSample(input, s);
+      const r = s - req.from;
+      for (let l = 0; l < L; l++) {
+        const t = this.#traces[l];
+        t.addStats(result.stats[l]);
+        if (result.spikes) {
+          result.spikes[l].count.set(t.count, r * t.nOut);
+          result.spikes[l].time.set(t.time, r * t.nOut * cap);
+        }
+      }
+      if (req.labels && req.loss) {
+        const top = this.#traces[L - 1];
+        const grads = req.dW ? { gTime: this.#gTime[L - 1], gVmax: this.#gVmax, scale: req.gradScale ?? 1 } : undefined;
+        const out = sampleLoss(top, req.labels[s], req.loss, this.math.tMax, this.math.theta, grads);
+        result.loss += out.loss;
+        result.predictions[r] = out.prediction;
+        result.decisionTime[r] = out.decisionTime;
+        if (out.prediction === req.labels[s]) result.correct++;
+        if (req.dW) this.#backwardSample(input, s, req.dW, req.inputGrads);
+      } else {
+        const top = this.#traces[L - 1];
+        let first = NaN;
+        for (let i = 0; i < top.nOut; i++) {
+          if (top.count[i] > 0 && !(top.time[i * cap] >= first)) first = top.time[i * cap];
+        }
+        result.decisionTime[r] = first;
+      }
+    }
+    return result;
+  }
+
+  #forwardSample(input: SpikeInput, s: number): void {
+    const L = this.sizes.length - 1;
+    const cap = this.math.maxSpikes;
+    for (let l = 0; l < L; l++) {
+      const t = this.#traces[l];
+      if (l === 0) {
+        t.events.fillFromInput(input.neuron, input.time, input.offsets[s], input.offsets[s + 1], this.math.tMax);
+      } else {
+        const below = this.#traces[l - 1];
+        t.events.fillFromSpikes(below.count, below.time, below.nOut, cap);
+      }
+      t.run(this.math, this.weights[l], l === L - 1);
+    }
+  }
+
+  #backwardSample(input: SpikeInput, s: number, dW: Float64Array[], inputGrads?: Float64Array): void {
+    const L = this.sizes.length - 1;
+    for (let l = L - 1; l >= 0; l--) {
+      const t = this.#traces[l];
+      const back = this.#backs[l];
+      back.run(this.math, t, this.weights[l], this.#gTime[l], l === L - 1 ? this.#gVmax : null, dW[l]);
+      const n = t.events.n;
+      const origin = t.events.origin;
+      if (l > 0) {
+        // Send dL/ds of each event to the spike of the layer below that caused it.
+        const gBelow = this.#gTime[l - 1].fill(0);
+        for (let e = 0; e < n; e++) gBelow[origin[e]] += back.gIn[e];
+      } else if (inputGrads) {
+        const base = input.offsets[s];
+        for (let e = 0; e < n; e++) inputGrads[base + origin[e]] += back.gIn[e];
+      }
+    }
+  }
+}

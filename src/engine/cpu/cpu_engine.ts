@@ -1,0 +1,299 @@
+/**
+ * The CPU engine: exact, double precision, the reference every other engine is held against.
+ * Samples of a batch are split across worker threads when that pays off (see README, "Benchmarks").
+ * @module
+ */
+import { validateNeuronParams } from "../../model/params.ts";
+import { ADAM_DEFAULTS, adamStep, newAdamState } from "../adam.ts";
+import {
+  addStats,
+  type AdamConfig,
+  type AdamState,
+  emptyStats,
+  type Engine,
+  type EvalResult,
+  type ForwardResult,
+  type GradientResult,
+  type LossConfig,
+  type Network,
+  type NetworkSpec,
+  type SpikeInput,
+  type StepMetrics,
+} from "../engine.ts";
+import { BatchRunner, type RangeResult } from "./batch_runner.ts";
+import type { WorkerInit, WorkerJob } from "./worker.ts";
+
+/** Options of the CPU engine. */
+export interface CpuEngineOptions {
+  /**
+   * Threads: 1 runs on the calling thread; n > 1 splits every batch of at least n samples over n workers;
+   * 0 (default) picks one per core, used only for batches big enough to gain from it.
+   */
+  readonly workers?: number;
+}
+
+/** Below this many synaptic weight visits per batch (sum nIn*nOut x samples), threads cost more than they gain. */
+const MIN_WORK_FOR_WORKERS = 2_000_000;
+
+interface WorkerSlot {
+  worker: Worker;
+  grads: Float64Array[];
+}
+
+/** Exact event-driven engine in TypeScript. */
+export class CpuEngine implements Engine {
+  readonly device = "cpu";
+  readonly spec: NetworkSpec;
+  readonly #weights: Float64Array[];
+  readonly #runner: BatchRunner;
+  readonly #grads: Float64Array[];
+  readonly #threads: number;
+  readonly #auto: boolean;
+  #workers: Promise<WorkerSlot[]> | undefined;
+  #adam: AdamState;
+
+  constructor(network: Network, options: CpuEngineOptions = {}) {
+    validateNeuronParams(network.neuron);
+    const sizes = [...network.sizes];
+    checkShapes(sizes, network.weights);
+    this.spec = { neuron: { ...network.neuron }, sizes };
+    // Weights live in shared memory so that workers read the current values without copies.
+    this.#weights = network.weights.map((w) => {
+      const shared = new Float64Array(new SharedArrayBuffer(w.length * 8));
+      shared.set(w);
+      return shared;
+    });
+    this.#grads = this.#weights.map((w) => new Float64Array(w.length));
+    this.#runner = new BatchRunner(this.spec.neuron, sizes, this.#weights);
+    const requested = options.workers ?? 0;
+    this.#auto = requested === 0;
+    this.#threads = requested === 0 ? Math.max(1, navigator.hardwareConcurrency ?? 1) : requested;
+    this.#adam = newAdamState(this.#weights);
+  }
+
+  getWeights(): Promise<Float64Array[]> {
+    return Promise.resolve(this.#weights.map((w) => new Float64Array(w)));
+  }
+
+  setWeights(weights: Float64Array[]): Promise<void> {
+    checkShapes(this.spec.sizes, weights);
+    for (let l = 0; l < weights.length; l++) this.#weights[l].set(weights[l]);
+    return Promise.resolve();
+  }
+
+  async forward(input: SpikeInput): Promise<ForwardResult> {
+    const r = await this.#run(input, { keepSpikes: true, withGrads: false, gradScale: 1 });
+    const cap = this.spec.neuron.max_spikes;
+    return {
+      layers: r.spikes!.map((s, l) => ({
+        neurons: this.spec.sizes[l + 1],
+        capacity: cap,
+        count: s.count,
+        time: s.time,
+      })),
+      stats: r.stats,
+    };
+  }
+
+  async evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult> {
+    const r = await this.#run(input, { keepSpikes: false, labels, loss, withGrads: false, gradScale: 1 });
+    return r;
+  }
+
+  async gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
+    const inputGrads = new Float64Array(input.time.length);
+    const r = await this.#run(input, { keepSpikes: true, labels, loss, withGrads: true, gradScale: 1 }, inputGrads);
+    const cap = this.spec.neuron.max_spikes;
+    return {
+      loss: r.loss,
+      predictions: r.predictions,
+      correct: r.correct,
+      weightGrads: this.#grads.map((g) => new Float64Array(g)),
+      inputGrads,
+      forward: {
+        layers: r.spikes!.map((s, l) => ({
+          neurons: this.spec.sizes[l + 1],
+          capacity: cap,
+          count: s.count,
+          time: s.time,
+        })),
+        stats: r.stats,
+      },
+    };
+  }
+
+  async trainStep(input: SpikeInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig): Promise<StepMetrics> {
+    const r = await this.#run(input, { keepSpikes: false, labels, loss, withGrads: true, gradScale: 1 / input.size });
+    adamStep(this.#weights, this.#grads, this.#adam, { ...ADAM_DEFAULTS, ...adam });
+    return { loss: r.loss, correct: r.correct, size: input.size, stats: r.stats };
+  }
+
+  getOptimizerState(): Promise<AdamState> {
+    const s = this.#adam;
+    return Promise.resolve({ step: s.step, m: s.m.map((x) => new Float64Array(x)), v: s.v.map((x) => new Float64Array(x)) });
+  }
+
+  setOptimizerState(state: AdamState): Promise<void> {
+    checkShapes(this.spec.sizes, state.m);
+    checkShapes(this.spec.sizes, state.v);
+    this.#adam = { step: state.step, m: state.m.map((x) => new Float64Array(x)), v: state.v.map((x) => new Float64Array(x)) };
+    return Promise.resolve();
+  }
+
+  dispose(): void {
+    const pending = this.#workers;
+    this.#workers = undefined;
+    pending?.then((slots) => slots.forEach((s) => s.worker.terminate()));
+  }
+
+  /** Runs the whole batch, on this thread or split over workers; dW lands in `this.#grads`. */
+  async #run(
+    input: SpikeInput,
+    job: Omit<WorkerJob, "kind" | "input" | "from" | "to">,
+    inputGrads?: Float64Array,
+  ): Promise<RangeResult> {
+    checkInput(input, this.spec.sizes[0]);
+    for (const g of this.#grads) g.fill(0);
+    const parts = this.#partition(input.size);
+    if (parts.length <= 1) {
+      return this.#runner.run(input, {
+        from: 0,
+        to: input.size,
+        keepSpikes: job.keepSpikes,
+        labels: job.labels,
+        loss: job.loss,
+        dW: job.withGrads ? this.#grads : undefined,
+        inputGrads,
+        gradScale: job.gradScale,
+      });
+    }
+    const slots = await this.#startWorkers();
+    const results = await Promise.all(parts.map(([from, to], w) => {
+      const msg: WorkerJob = { kind: "job", input, from, to, ...job };
+      return new Promise<{ result: RangeResult; inputGrads?: Float64Array }>((resolve, reject) => {
+        const worker = slots[w].worker;
+        worker.onmessage = (ev) => resolve(ev.data);
+        worker.onerror = (ev) => {
+          ev.preventDefault();
+          reject(new Error(`CPU engine worker failed: ${ev.message}`));
+        };
+        worker.postMessage(msg);
+      });
+    }));
+    if (job.withGrads) {
+      for (let w = 0; w < parts.length; w++) {
+        for (let l = 0; l < this.#grads.length; l++) {
+          const into = this.#grads[l];
+          const from = slots[w].grads[l];
+          for (let i = 0; i < into.length; i++) into[i] += from[i];
+        }
+        if (inputGrads) {
+          const [from, to] = parts[w];
+          const lo = input.offsets[from];
+          const hi = input.offsets[to];
+          inputGrads.set(results[w].inputGrads!.subarray(lo, hi), lo);
+        }
+      }
+    }
+    return mergeResults(results.map((r) => r.result), this.spec.sizes.length - 1);
+  }
+
+  /** Sample ranges, one per thread that will run. */
+  #partition(size: number): [number, number][] {
+    let threads = Math.min(this.#threads, size);
+    if (this.#auto) {
+      let synapses = 0;
+      for (const w of this.#weights) synapses += w.length;
+      if (synapses * size < MIN_WORK_FOR_WORKERS) threads = 1;
+    }
+    if (threads <= 1) return [[0, size]];
+    const parts: [number, number][] = [];
+    for (let w = 0; w < threads; w++) {
+      parts.push([Math.floor(w * size / threads), Math.floor((w + 1) * size / threads)]);
+    }
+    return parts;
+  }
+
+  #startWorkers(): Promise<WorkerSlot[]> {
+    this.#workers ??= Promise.all(Array.from({ length: this.#threads }, () => {
+      const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+      const gradBuffers = this.#weights.map((w) => new SharedArrayBuffer(w.length * 8));
+      const init: WorkerInit = {
+        kind: "init",
+        neuron: this.spec.neuron,
+        sizes: [...this.spec.sizes],
+        weights: this.#weights.map((w) => w.buffer as SharedArrayBuffer),
+        grads: gradBuffers,
+      };
+      return new Promise<WorkerSlot>((resolve, reject) => {
+        worker.onmessage = () => resolve({ worker, grads: gradBuffers.map((b) => new Float64Array(b)) });
+        worker.onerror = (ev) => {
+          ev.preventDefault();
+          reject(new Error(`CPU engine worker failed to start: ${ev.message}`));
+        };
+        worker.postMessage(init);
+      });
+    }));
+    return this.#workers;
+  }
+}
+
+function mergeResults(parts: RangeResult[], layers: number): RangeResult {
+  const stats = emptyStats(layers);
+  for (const p of parts) addStats(stats, p.stats);
+  const concatI = (xs: Int32Array[]) => {
+    const out = new Int32Array(xs.reduce((n, x) => n + x.length, 0));
+    let o = 0;
+    for (const x of xs) {
+      out.set(x, o);
+      o += x.length;
+    }
+    return out;
+  };
+  const concatF = (xs: Float64Array[]) => {
+    const out = new Float64Array(xs.reduce((n, x) => n + x.length, 0));
+    let o = 0;
+    for (const x of xs) {
+      out.set(x, o);
+      o += x.length;
+    }
+    return out;
+  };
+  return {
+    loss: parts.reduce((s, p) => s + p.loss, 0),
+    correct: parts.reduce((s, p) => s + p.correct, 0),
+    predictions: concatI(parts.map((p) => p.predictions)),
+    decisionTime: concatF(parts.map((p) => p.decisionTime)),
+    stats,
+    spikes: parts[0].spikes
+      ? parts[0].spikes.map((_, l) => ({
+        count: concatI(parts.map((p) => p.spikes![l].count)),
+        time: concatF(parts.map((p) => p.spikes![l].time)),
+      }))
+      : undefined,
+  };
+}
+
+function checkShapes(sizes: readonly number[], weights: readonly Float64Array[]): void {
+  if (weights.length !== sizes.length - 1) {
+    throw new RangeError(`Expected ${sizes.length - 1} weight layers, got ${weights.length}`);
+  }
+  for (let l = 0; l < weights.length; l++) {
+    if (weights[l].length !== sizes[l] * sizes[l + 1]) {
+      throw new RangeError(`Weights of layer ${l} have ${weights[l].length} entries, expected ${sizes[l]}x${sizes[l + 1]}`);
+    }
+  }
+}
+
+function checkInput(input: SpikeInput, nIn: number): void {
+  if (input.offsets.length !== input.size + 1 || input.offsets[input.size] !== input.time.length) {
+    throw new RangeError("SpikeInput offsets do not match its size and events");
+  }
+  for (let e = 0; e < input.neuron.length; e++) {
+    const j = input.neuron[e];
+    const t = input.time[e];
+    if (!(j >= 0 && j < nIn) || !(t >= 0) || !Number.isFinite(t)) {
+      throw new RangeError(`Input event ${e} is invalid: neuron ${j}, time ${t} (network has ${nIn} inputs)`);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Exact event-driven forward pass of one layer for one sample (MODEL.md section 2), recording what the
+ * backward pass needs (spike times, clamped slopes rho_k, Vmax of silent output neurons).
+ * @module
+ */
+import type { NeuronMath } from "../../model/kernel.ts";
+import type { LayerStats } from "../engine.ts";
+import { EventList } from "./events.ts";
+
+/** Everything one layer did in one sample; reused across samples. */
+export class LayerTrace {
+  /** Input events of the layer, ascending. */
+  readonly events: EventList;
+  /** (nOut) spikes per neuron. */
+  readonly count: Int32Array;
+  /** (nOut, capacity) spike times, ascending per neuron. */
+  readonly time: Float64Array;
+  /** (nOut, capacity) slope dV/dt just before each spike, clamped below by rho_min. */
+  readonly rho: Float64Array;
+  /** (nOut) max of V over [0, t_max] while the neuron is silent (tracked for the output layer only). */
+  readonly vmax: Float64Array;
+  /** (nOut) time of that maximum. */
+  readonly tvmax: Float64Array;
+  /** Crossings clamped to rho_min in this sample. */
+  grazing = 0;
+  readonly #v: Float64Array;
+  readonly #i: Float64Array;
+
+  constructor(readonly nIn: number, readonly nOut: number, readonly capacity: number) {
+    this.events = new EventList(Math.max(16, nIn));
+    this.count = new Int32Array(nOut);
+    this.time = new Float64Array(nOut * capacity);
+    this.rho = new Float64Array(nOut * capacity);
+    this.vmax = new Float64Array(nOut);
+    this.tvmax = new Float64Array(nOut);
+    this.#v = new Float64Array(nOut);
+    this.#i = new Float64Array(nOut);
+  }
+
+  /**
+   * Runs the layer over `this.events` with weights `w` (nIn, nOut).
+   * @param trackVmax whether to record the maximum potential of silent neurons (output layer)
+   */
+  run(math: NeuronMath, w: Float64Array, trackVmax: boolean): void {
+    const { nOut, capacity: cap, events, count } = this;
+    const V = this.#v.fill(0);
+    const I = this.#i.fill(0);
+    count.fill(0);
+    this.grazing = 0;
+    if (trackVmax) {
+      this.vmax.fill(0);
+      this.tvmax.fill(0);
+    }
+    const theta = math.theta;
+    const tMax = math.tMax;
+    const n = events.n;
+    const evTime = events.time;
+    const evSrc = events.src;
+    let tPrev = 0;
+    for (let e = 0; e <= n; e++) {
+      const tEv = e < n ? evTime[e] : tMax;
+      const d = tEv - tPrev;
+      if (d > 0) {
+        // Decays over the interval are the same for every neuron: computed once (MODEL.md section 2).
+        const dm = Math.exp(-math.a * d);
+        const ds = Math.exp(-math.b * d);
+        const k = math.kernel(d);
+        for (let i = 0; i < nOut; i++) {
+          if (count[i] >= cap) continue; // fell silent after its last allowed spike
+          const v = V[i];
+          const c = I[i];
+          const vEnd = v * dm + c * k;
+          const iEnd = c * ds;
+          if (trackVmax && count[i] === 0) this.#trackMax(math, i, tPrev, d, v, c, vEnd, iEnd);
+          // A crossing needs V(d) >= theta, or an interior maximum (rising at start, falling at end).
+          if (vEnd >= theta || (c > v && iEnd < vEnd)) {
+            this.#spikes(math, i, tPrev, d, v, c, vEnd, iEnd);
+          } else {
+            V[i] = vEnd;
+            I[i] = iEnd;
+          }
+        }
+      }
+      if (e < n) {
+        const row = evSrc[e] * nOut;
+        for (let i = 0; i < nOut; i++) I[i] += w[row + i];
+      }
+      tPrev = tEv;
+    }
+  }
+
+  /** Finds every crossing of neuron `i` in [t0, t0 + d] (several are possible: MODEL.md section 2). */
+  #spikes(math: NeuronMath, i: number, t0: number, d: number, v: number, c: number, vEnd: number, iEnd: number) {
+    const cap = this.capacity;
+    const theta = math.theta;
+    for (;;) {
+      const tc = math.firstCrossing(v, c, d, vEnd, iEnd);
+      if (tc < 0) {
+        this.#v[i] = vEnd;
+        this.#i[i] = iEnd;
+        return;
+      }
+      const iAt = c * Math.exp(-math.b * tc);
+      // At the crossing V = theta, so dV/dt = a (I - theta) (MODEL.md section 3).
+      let slope = math.a * (iAt - theta);
+      if (slope < math.rhoMin) {
+        slope = math.rhoMin;
+        this.grazing++;
+      }
+      const slot = i * cap + this.count[i];
+      this.time[slot] = t0 + tc;
+      this.rho[slot] = slope;
+      if (++this.count[i] >= cap) return;
+      // Reset to 0 (I untouched) and keep searching in the rest of the interval.
+      t0 += tc;
+      d -= tc;
+      v = 0;
+      c = iAt;
+      vEnd = c * math.kernel(d);
+      iEnd = c * Math.exp(-math.b * d);
+    }
+  }
+
+  /** Keeps the maximum of V of a still-silent neuron over the interval [t0, t0 + d]. */
+  #trackMax(math: NeuronMath, i: number, t0: number, d: number, v: number, c: number, vEnd: number, iEnd: number) {
+    if (vEnd > this.vmax[i]) {
+      this.vmax[i] = vEnd;
+      this.tvmax[i] = t0 + d;
+    }
+    if (c > v && iEnd < vEnd) {
+      const tp = Math.min(Math.max(math.extremumTime(v, c), 0), d);
+      const vp = math.potential(v, c, tp);
+      if (vp > this.vmax[i]) {
+        this.vmax[i] = vp;
+        this.tvmax[i] = t0 + tp;
+      }
+    }
+  }
+
+  /** Adds this sample's counters to `stats`. */
+  addStats(stats: LayerStats): void {
+    const cap = this.capacity;
+    for (let i = 0; i < this.nOut; i++) {
+      const c = this.count[i];
+      stats.spikes += c;
+      if (c === 0) stats.silent++;
+      if (c >= cap) stats.capped++;
+    }
+    stats.grazing += this.grazing;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Readout and loss of one sample (MODEL.md section 4), with dL/dt for every output spike and dL/dVmax
+ * for silent outputs. The WebGPU engine's loss shader follows these rules exactly.
+ * @module
+ */
+import type { LossConfig } from "./engine.ts";
+
+/** The default loss: chosen by measurement (README, "Results"). */
+export const DEFAULT_LOSS: LossConfig = Object.freeze({ kind: "first-spike", tau0: 1, vmax_weight: 1 });
+
+/** One sample's output-layer spikes and the potential maxima of its silent neurons. */
+export interface OutputSpikes {
+  readonly nOut: number;
+  readonly capacity: number;
+  /** (nOut) */
+  readonly count: Int32Array;
+  /** (nOut, capacity) */
+  readonly time: Float64Array;
+  /** (nOut) max of V over the window for silent neurons. */
+  readonly vmax: Float64Array;
+}
+
+/** Loss of one sample and its readout. */
+export interface SampleLoss {
+  loss: number;
+  /** Predicted class, -1 when every output is silent. */
+  prediction: number;
+  /** Time of the first output spike; NaN when every output is silent. */
+  decisionTime: number;
+}
+
+/**
+ * Loss of one sample with label `label`; when `gTime` (nOut, capacity) and `gVmax` (nOut) are given, also
+ * writes dL/dt of every output spike and dL/dVmax (zero where there is no dependence), times `scale`.
+ */
+export function sampleLoss(
+  out: OutputSpikes,
+  label: number,
+  cfg: LossConfig,
+  tMax: number,
+  theta: number,
+  grads?: { gTime: Float64Array; gVmax: Float64Array; scale: number },
+): SampleLoss {
+  const { nOut, capacity: cap, count, time } = out;
+  const logits = new Float64Array(nOut);
+  let decisionTime = NaN;
+  for (let i = 0; i < nOut; i++) {
+    if (count[i] > 0 && !(time[i * cap] >= decisionTime)) decisionTime = time[i * cap];
+  }
+  let prediction = -1;
+  if (cfg.kind === "first-spike") {
+    // z_i = -t_first_i / tau0; a silent output counts as firing at t_max.
+    let best = Infinity;
+    for (let i = 0; i < nOut; i++) {
+      const t = count[i] > 0 ? time[i * cap] : tMax;
+      logits[i] = -t / cfg.tau0;
+      if (count[i] > 0 && t < best) {
+        best = t;
+        prediction = i;
+      }
+    }
+  } else {
+    // z_i = sum_k exp(-t_ik / tau0): a soft spike count that rewards early spikes.
+    let best = 0;
+    for (let i = 0; i < nOut; i++) {
+      let z = 0;
+      for (let k = 0; k < count[i]; k++) z += Math.exp(-time[i * cap + k] / cfg.tau0);
+      logits[i] = z;
+      if (count[i] > 0 && z > best) {
+        best = z;
+        prediction = i;
+      }
+    }
+  }
+  // Cross-entropy with a stable log-sum-exp.
+  let zMax = -Infinity;
+  for (let i = 0; i < nOut; i++) zMax = Math.max(zMax, logits[i]);
+  let sum = 0;
+  for (let i = 0; i < nOut; i++) sum += Math.exp(logits[i] - zMax);
+  let loss = zMax + Math.log(sum) - logits[label];
+  const silentTarget = count[label] === 0;
+  if (silentTarget) loss += cfg.vmax_weight * (theta - out.vmax[label]) / theta;
+  if (grads) {
+    const { gTime, gVmax, scale } = grads;
+    gTime.fill(0, 0, nOut * cap);
+    gVmax.fill(0, 0, nOut);
+    for (let i = 0; i < nOut; i++) {
+      if (count[i] === 0) continue; // silent: no timing gradient (MODEL.md section 4)
+      const dz = (Math.exp(logits[i] - zMax) / sum - (i === label ? 1 : 0)) * scale;
+      if (cfg.kind === "first-spike") {
+        gTime[i * cap] = -dz / cfg.tau0;
+      } else {
+        for (let k = 0; k < count[i]; k++) {
+          const t = time[i * cap + k];
+          gTime[i * cap + k] = -dz * Math.exp(-t / cfg.tau0) / cfg.tau0;
+        }
+      }
+    }
+    if (silentTarget) gVmax[label] = -cfg.vmax_weight / theta * scale;
+  }
+  return { loss, prediction, decisionTime };
+}

@@ -106,39 +106,59 @@ export class NeuronMath {
     const fallingAtEnd = iEnd < vEnd;
     let lo = 0;
     let hi = d;
+    let vLo = v0;
+    let vHi = vEnd;
     if (vEnd < theta) {
       // Below threshold at the end: only an interior maximum can cross.
       if (!(risingAtStart && fallingAtEnd)) return -1;
-      const tp = Math.min(Math.max(this.extremumTime(v0, i0), 0), d);
-      if (this.potential(v0, i0, tp) < theta) return -1;
-      hi = tp;
+      hi = Math.min(Math.max(this.extremumTime(v0, i0), 0), d);
+      vHi = this.potential(v0, i0, hi);
+      if (vHi < theta) return -1;
     } else if (risingAtStart && fallingAtEnd) {
       hi = Math.min(Math.max(this.extremumTime(v0, i0), 0), d); // maximum inside, V(tp) >= V(d) >= theta
+      vHi = this.potential(v0, i0, hi);
     } else if (!risingAtStart && !fallingAtEnd) {
       lo = Math.min(Math.max(this.extremumTime(v0, i0), 0), d); // minimum inside, crossing after it
+      vLo = this.potential(v0, i0, lo);
     }
-    return this.solveCrossing(v0, i0, lo, hi);
+    return this.solveCrossing(v0, i0, lo, hi, vLo, vHi);
   }
 
-  /** Root of V(t) = theta in [lo, hi], where V(lo) < theta <= V(hi) and V increases. */
-  solveCrossing(v0: number, i0: number, lo: number, hi: number): number {
+  /**
+   * K(t) from e^{-a t} and e^{-b t} already at hand: the direct difference where it is well conditioned,
+   * the expm1 form near tau_m == tau_s (saves exponentials in the crossing solver).
+   */
+  kernelFrom(t: number, em: number, es: number): number {
+    const x = (this.a - this.b) * t;
+    if (Math.abs(x) < 0.5) return this.a * t * em * expm1OverX(x);
+    return this.a / (this.a - this.b) * (es - em);
+  }
+
+  /**
+   * Root of V(t) = theta in [lo, hi], where V(lo) = vLo < theta <= V(hi) = vHi and V increases.
+   * Starts from the secant (intervals between events are short, so V is nearly linear there), then
+   * safeguarded Newton: a step that leaves the bracket is replaced by bisection. Newton converges
+   * quadratically, so once a step is below 1e-9 tau the error after it is ~1e-18 tau.
+   */
+  solveCrossing(v0: number, i0: number, lo: number, hi: number, vLo: number, vHi: number): number {
     const theta = this.theta;
     const a = this.a;
-    let t = hi;
-    // Newton from the upper end, falling back on bisection whenever a step leaves the bracket.
+    const b = this.b;
+    const small = 1e-9 * Math.min(1 / a, 1 / b);
+    let t = vHi > vLo ? lo + (hi - lo) * (theta - vLo) / (vHi - vLo) : hi;
+    if (!(t > lo && t <= hi)) t = hi;
     for (let iter = 0; iter < 200; iter++) {
       const em = Math.exp(-a * t);
-      const it = i0 * Math.exp(-this.b * t);
-      const v = v0 * em + i0 * this.kernel(t);
+      const es = Math.exp(-b * t);
+      const v = v0 * em + i0 * this.kernelFrom(t, em, es);
       const f = v - theta;
-      if (f >= 0) hi = t;
+      if (f === 0) return t;
+      if (f > 0) hi = t;
       else lo = t;
-      const slope = a * (it - v);
+      const slope = a * (i0 * es - v);
       let next = slope > 0 ? t - f / slope : NaN;
-      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-      if (Math.abs(next - t) <= 1e-15 * Math.max(t, 1e-300) || hi - lo <= 4e-16 * hi) {
-        return f === 0 ? t : next;
-      }
+      if (!(next >= lo && next <= hi)) next = 0.5 * (lo + hi);
+      if (Math.abs(next - t) <= small || hi - lo <= 4e-16 * hi) return next;
       t = next;
     }
     return t;

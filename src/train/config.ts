@@ -1,0 +1,39 @@
+/**
+ * Training configuration: one typed, frozen object with defaults and units, travelling from the CLI into
+ * training and copied whole into every report, checkpoint and model file.
+ * @module
+ */
+import type { DatasetName } from "../data/dataset.ts";
+import type { LossConfig } from "../engine/engine.ts";
+import type { NeuronParams } from "../model/params.ts";
+
+/** Which engine runs the network. "auto": a hardware WebGPU adapter if any, else the CPU engine. */
+export type DeviceChoice = "auto" | "gpu" | "cpu";
+
+/** Everything that defines a training run. */
+export interface TrainConfig {
+  readonly dataset: DatasetName;
+  /** Directory with IDX files instead of the packaged ones, e.g. "/data/fashion". */
+  readonly data_dir?: string;
+  /** Hidden layer sizes, e.g. [800]. */
+  readonly hidden: readonly number[];
+  readonly neuron: NeuronParams;
+  /** Input encoding window: a pixel of intensity x spikes at t_in * (1 - x), e.g. 5. */
+  readonly t_in: number;
+  readonly loss: LossConfig;
+  readonly epochs: number;
+  /** Samples per step, e.g. 64. */
+  readonly batch_size: number;
+  /** Adam learning rate at epoch 0, e.g. 1e-3. */
+  readonly lr: number;
+  /** Learning rate multiplied by this after every epoch (exponential schedule), e.g. 0.95. */
+  readonly lr_decay: number;
+  readonly seed: number;
+  readonly device: DeviceChoice;
+  /** Use only the first N training samples (0 = all). */
+  readonly limit_train: number;
+  /** Use only the first N test samples (0 = all). */
+  readonly limit_test: number;
+  /** CPU worker threads (0 = one per core, 1 = main thread only). */
+  readonly workers: number;
+}

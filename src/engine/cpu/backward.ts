@@ -26,6 +26,8 @@ export class LayerBackward {
   readonly #active: Int32Array;
   readonly #g: Float64Array;
   readonly #r: Float64Array;
+  /** (nOut) time of each active neuron's last item. */
+  readonly #last: Float64Array;
   /** (events) dL/ds of each input event of the last run, in the trace's event order. */
   gIn: Float64Array;
 
@@ -36,6 +38,7 @@ export class LayerBackward {
     this.#active = new Int32Array(nOut);
     this.#g = new Float64Array(nOut);
     this.#r = new Float64Array(nOut);
+    this.#last = new Float64Array(nOut);
     this.gIn = new Float64Array(Math.max(16, nIn));
   }
 
@@ -94,6 +97,12 @@ export class LayerBackward {
     const G = this.#g;
     const R = this.#r;
     for (let q = 0; q < nActive; q++) G[active[q]] = R[active[q]] = 0;
+    // A neuron's G and R stay 0 until the sweep passes below its last item: order the active neurons by
+    // that time, latest first, and sweep only the prefix that has started.
+    const last = this.#last;
+    for (let q = 0; q < nActive; q++) last[active[q]] = itemT[active[q] * cap + next[active[q]]];
+    active.subarray(0, nActive).sort((x, y) => last[y] - last[x] || x - y);
+    let started = 0;
     const evTime = events.time;
     const evSrc = events.src;
     let sPrev = math.tMax;
@@ -108,9 +117,10 @@ export class LayerBackward {
         ds = Math.exp(-b * D);
         kD = math.kernel(D);
       }
+      while (started < nActive && last[active[started]] > s) started++;
       const row = evSrc[e] * nOut;
       let h = 0;
-      for (let q = 0; q < nActive; q++) {
+      for (let q = 0; q < started; q++) {
         const i = active[q];
         let g = G[i] * ds + R[i] * kD;
         let r = R[i] * dm;

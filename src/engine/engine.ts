@@ -77,7 +77,7 @@ export interface LossConfig {
   readonly kind: "first-spike" | "multi-spike";
   /** Temperature of the readout, in time units, e.g. 1. */
   readonly tau0: number;
-  /** Weight of the term (theta - Vmax)/theta for a silent target neuron, e.g. 1. */
+  /** Weight of the term (theta - Vmax_i)/theta added for every silent output neuron i, e.g. 1. */
   readonly vmax_weight: number;
 }
 

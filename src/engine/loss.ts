@@ -78,8 +78,12 @@ export function sampleLoss(
   let sum = 0;
   for (let i = 0; i < nOut; i++) sum += Math.exp(logits[i] - zMax);
   let loss = zMax + Math.log(sum) - logits[label];
-  const silentTarget = count[label] === 0;
-  if (silentTarget) loss += cfg.vmax_weight * (theta - out.vmax[label]) / theta;
+  // Every silent output is pulled towards threshold through its potential maximum (MODEL.md section 4).
+  // Pulling only the target is not enough: outputs pushed late by the cross-entropy fall silent for
+  // every class and training collapses (measured on Yin-Yang; README, "Model").
+  for (let i = 0; i < nOut; i++) {
+    if (count[i] === 0) loss += cfg.vmax_weight * (theta - out.vmax[i]) / theta;
+  }
   if (grads) {
     const { gTime, gVmax, scale } = grads;
     gTime.fill(0, 0, nOut * cap);
@@ -96,7 +100,7 @@ export function sampleLoss(
         }
       }
     }
-    if (silentTarget) gVmax[label] = -cfg.vmax_weight / theta * scale;
+    for (let i = 0; i < nOut; i++) if (count[i] === 0) gVmax[i] = -cfg.vmax_weight / theta * scale;
   }
   return { loss, prediction, decisionTime };
 }

@@ -19,7 +19,9 @@ export interface NeuronParams {
   readonly max_spikes: number;
   /**
    * Smallest slope dV/dt accepted at a crossing (MODEL.md section 3, grazing crossings); a smaller one
-   * is clamped to it and counted. Defaults to `1e-3 * theta / tau_m`.
+   * is clamped to it and counted. Defaults to `0.1 * theta / tau_m`: a crossing that slow is a spike that a
+   * tiny weight change can delete, and its exact 1/rho gradient destabilises training (README, "Model").
+   * Exactness tests set it to a tiny value.
    */
   readonly rho_min?: number;
 }
@@ -35,7 +37,7 @@ export const DEFAULT_NEURON: NeuronParams = Object.freeze({
 
 /** Returns `rho_min` of `p`, applying its default. */
 export function rhoMin(p: NeuronParams): number {
-  return p.rho_min ?? 1e-3 * p.theta / p.tau_m;
+  return p.rho_min ?? 0.1 * p.theta / p.tau_m;
 }
 
 /**

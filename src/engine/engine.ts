@@ -79,6 +79,11 @@ export interface LossConfig {
   readonly tau0: number;
   /** Weight of the term (theta - Vmax_i)/theta added for every silent output neuron i, e.g. 1. */
   readonly vmax_weight: number;
+  /**
+   * Weight of the same term for every silent hidden neuron, e.g. 1e-3; 0 or absent turns it off. Without
+   * it, hidden neurons that fall silent never come back (they get no timing gradient).
+   */
+  readonly hidden_vmax_weight?: number;
 }
 
 /** Loss, predictions and gradients of a batch. */

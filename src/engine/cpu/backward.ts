@@ -10,7 +10,9 @@
  *    and give  dL/dw_ji += G_i(s)  and  dL/ds = -sum_i w_ji H_i(s)  with  H = K'-weighted sum = a R - b G
  *    (K'(x) = a e^{-a x} - b K(x)). Cost O(events x active neurons), like the forward pass.
  * The maximum of V of a silent output neuron (MODEL.md section 4) enters as one more item with weight
- * dL/dVmax at its time: dVmax/dw_ji = sum_m K(t_vmax - s_jm), dVmax/ds = -w_ji K'(t_vmax - s).
+ * dL/dVmax at its time: dVmax/dw_ji = sum_m K(t_vmax - s_jm), dVmax/ds = -w_ji K'(t_vmax - s). When the
+ * maximum is a kink made by an inhibitory event at t_vmax itself, that event's time moves the maximum:
+ * dVmax/ds = dV/dt just before it (the first such event in sweep order takes it when events tie).
  * @module
  */
 import type { NeuronMath } from "../../model/kernel.ts";
@@ -28,6 +30,8 @@ export class LayerBackward {
   readonly #r: Float64Array;
   /** (nOut) time of each active neuron's last item. */
   readonly #last: Float64Array;
+  /** Neurons whose Vmax sits on a kink at an input event, latest first. */
+  readonly #kinks: Int32Array;
   /** (events) dL/ds of each input event of the last run, in the trace's event order. */
   gIn: Float64Array;
 
@@ -39,6 +43,7 @@ export class LayerBackward {
     this.#g = new Float64Array(nOut);
     this.#r = new Float64Array(nOut);
     this.#last = new Float64Array(nOut);
+    this.#kinks = new Int32Array(nOut);
     this.gIn = new Float64Array(Math.max(16, nIn));
   }
 
@@ -64,7 +69,9 @@ export class LayerBackward {
     const itemE = this.#itemE;
     const next = this.#next;
     const active = this.#active;
+    const kinks = this.#kinks;
     let nActive = 0;
+    let nKinks = 0;
     for (let i = 0; i < nOut; i++) {
       const c = count[i];
       let any = false;
@@ -84,6 +91,7 @@ export class LayerBackward {
         itemE[i * cap] = gVmax[i];
         next[i] = 0;
         any = true;
+        if (trace.vmaxSlope[i] > 0) kinks[nKinks++] = i;
       }
       if (any) active[nActive++] = i;
     }
@@ -103,6 +111,9 @@ export class LayerBackward {
     for (let q = 0; q < nActive; q++) last[active[q]] = itemT[active[q] * cap + next[active[q]]];
     active.subarray(0, nActive).sort((x, y) => last[y] - last[x] || x - y);
     let started = 0;
+    const tv = trace.tvmax;
+    kinks.subarray(0, nKinks).sort((x, y) => tv[y] - tv[x] || x - y);
+    let kink = 0;
     const evTime = events.time;
     const evSrc = events.src;
     let sPrev = math.tMax;
@@ -138,6 +149,16 @@ export class LayerBackward {
         R[i] = r;
         dW[row + i] += g;
         h += w[row + i] * (a * r - b * g);
+      }
+      // Kink maxima exactly at this event: it takes dVmax/ds if it is inhibitory for that neuron.
+      while (kink < nKinks && tv[kinks[kink]] > s) kink++;
+      for (let q = kink; q < nKinks && tv[kinks[q]] === s; q++) {
+        const i = kinks[q];
+        if (w[row + i] < 0 && trace.vmaxSlope[i] > 0) {
+          h -= gVmax![i] * trace.vmaxSlope[i];
+          kinks[q] = kinks[kink];
+          kinks[kink++] = i;
+        }
       }
       gIn[e] = -h;
       sPrev = s;

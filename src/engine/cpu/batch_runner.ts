@@ -46,7 +46,8 @@ export class BatchRunner {
   readonly #traces: LayerTrace[];
   readonly #backs: LayerBackward[];
   readonly #gTime: Float64Array[];
-  readonly #gVmax: Float64Array;
+  /** Per layer (nOut): dL/dVmax of silent neurons. */
+  readonly #gVmax: Float64Array[];
 
   /**
    * @param weights per layer (sizes[l], sizes[l+1]); read at every call, so updating them in place (or
@@ -64,7 +65,7 @@ export class BatchRunner {
       this.#backs.push(new LayerBackward(sizes[l], sizes[l + 1], cap));
       this.#gTime.push(new Float64Array(sizes[l + 1] * cap));
     }
-    this.#gVmax = new Float64Array(sizes[L]);
+    this.#gVmax = sizes.slice(1).map((n) => new Float64Array(n));
   }
 
   /** Runs samples `req.from .. req.to-1` of `input`. */
@@ -85,8 +86,9 @@ export class BatchRunner {
         time: new Float64Array(m * t.nOut * cap),
       }));
     }
+    const hiddenVmax = req.loss?.hidden_vmax_weight ?? 0;
     for (let s = req.from; s < req.to; s++) {
-      this.#forwardSample(input, s);
+      this.#forwardSample(input, s, hiddenVmax > 0);
       const r = s - req.from;
       for (let l = 0; l < L; l++) {
         const t = this.#traces[l];
@@ -98,9 +100,10 @@ export class BatchRunner {
       }
       if (req.labels && req.loss) {
         const top = this.#traces[L - 1];
-        const grads = req.dW ? { gTime: this.#gTime[L - 1], gVmax: this.#gVmax, scale: req.gradScale ?? 1 } : undefined;
+        const scale = req.gradScale ?? 1;
+        const grads = req.dW ? { gTime: this.#gTime[L - 1], gVmax: this.#gVmax[L - 1], scale } : undefined;
         const out = sampleLoss(top, req.labels[s], req.loss, this.math.tMax, this.math.theta, grads);
-        result.loss += out.loss;
+        result.loss += out.loss + this.#hiddenSilence(hiddenVmax, req.dW ? scale : 0);
         result.predictions[r] = out.prediction;
         result.decisionTime[r] = out.decisionTime;
         if (out.prediction === req.labels[s]) result.correct++;
@@ -117,7 +120,27 @@ export class BatchRunner {
     return result;
   }
 
-  #forwardSample(input: SpikeInput, s: number): void {
+  /**
+   * The Vmax term of silent hidden neurons (LossConfig.hidden_vmax_weight): its loss, and dL/dVmax times
+   * `scale` into the hidden layers' gVmax (cleared when `scale` is 0 or the term is off).
+   */
+  #hiddenSilence(weight: number, scale: number): number {
+    const theta = this.math.theta;
+    let loss = 0;
+    for (let l = 0; l < this.#traces.length - 1; l++) {
+      const t = this.#traces[l];
+      const g = this.#gVmax[l].fill(0);
+      if (weight === 0) continue;
+      for (let i = 0; i < t.nOut; i++) {
+        if (t.count[i] !== 0) continue;
+        loss += weight * (theta - t.vmax[i]) / theta;
+        g[i] = -weight / theta * scale;
+      }
+    }
+    return loss;
+  }
+
+  #forwardSample(input: SpikeInput, s: number, trackHidden: boolean): void {
     const L = this.sizes.length - 1;
     const cap = this.math.maxSpikes;
     for (let l = 0; l < L; l++) {
@@ -128,7 +151,7 @@ export class BatchRunner {
         const below = this.#traces[l - 1];
         t.events.fillFromSpikes(below.count, below.time, below.nOut, cap);
       }
-      t.run(this.math, this.weights[l], l === L - 1);
+      t.run(this.math, this.weights[l], trackHidden || l === L - 1);
     }
   }
 
@@ -137,7 +160,7 @@ export class BatchRunner {
     for (let l = L - 1; l >= 0; l--) {
       const t = this.#traces[l];
       const back = this.#backs[l];
-      back.run(this.math, t, this.weights[l], this.#gTime[l], l === L - 1 ? this.#gVmax : null, dW[l]);
+      back.run(this.math, t, this.weights[l], this.#gTime[l], this.#gVmax[l], dW[l]);
       const n = t.events.n;
       const origin = t.events.origin;
       if (l > 0) {

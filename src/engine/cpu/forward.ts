@@ -21,6 +21,11 @@ export class LayerTrace {
   readonly vmax: Float64Array;
   /** (nOut) time of that maximum. */
   readonly tvmax: Float64Array;
+  /**
+   * (nOut) dV/dt just before the maximum when it lies at an input event (a kink made by inhibitory input:
+   * moving that event moves the maximum, dVmax/ds = this slope); 0 at a smooth peak or at t_max.
+   */
+  readonly vmaxSlope: Float64Array;
   /** Crossings clamped to rho_min in this sample. */
   grazing = 0;
   readonly #v: Float64Array;
@@ -33,6 +38,7 @@ export class LayerTrace {
     this.rho = new Float64Array(nOut * capacity);
     this.vmax = new Float64Array(nOut);
     this.tvmax = new Float64Array(nOut);
+    this.vmaxSlope = new Float64Array(nOut);
     this.#v = new Float64Array(nOut);
     this.#i = new Float64Array(nOut);
   }
@@ -50,6 +56,7 @@ export class LayerTrace {
     if (trackVmax) {
       this.vmax.fill(0);
       this.tvmax.fill(0);
+      this.vmaxSlope.fill(0);
     }
     const theta = math.theta;
     const tMax = math.tMax;
@@ -71,7 +78,7 @@ export class LayerTrace {
           const c = I[i];
           const vEnd = v * dm + c * k;
           const iEnd = c * ds;
-          if (trackVmax && count[i] === 0) this.#trackMax(math, i, tPrev, d, v, c, vEnd, iEnd);
+          if (trackVmax && count[i] === 0) this.#trackMax(math, i, tPrev, tEv, e < n, v, c, vEnd, iEnd);
           // A crossing needs V(d) >= theta, or an interior maximum (rising at start, falling at end).
           if (vEnd >= theta || (c > v && iEnd < vEnd)) {
             this.#spikes(math, i, tPrev, d, v, c, vEnd, iEnd);
@@ -121,18 +128,34 @@ export class LayerTrace {
     }
   }
 
-  /** Keeps the maximum of V of a still-silent neuron over the interval [t0, t0 + d]. */
-  #trackMax(math: NeuronMath, i: number, t0: number, d: number, v: number, c: number, vEnd: number, iEnd: number) {
+  /**
+   * Keeps the maximum of V of a still-silent neuron over the interval [t0, t1]; `atEvent` says whether t1
+   * is an input event (else it is t_max).
+   */
+  #trackMax(
+    math: NeuronMath,
+    i: number,
+    t0: number,
+    t1: number,
+    atEvent: boolean,
+    v: number,
+    c: number,
+    vEnd: number,
+    iEnd: number,
+  ) {
     if (vEnd > this.vmax[i]) {
       this.vmax[i] = vEnd;
-      this.tvmax[i] = t0 + d;
+      this.tvmax[i] = t1;
+      const slope = math.a * (iEnd - vEnd);
+      this.vmaxSlope[i] = atEvent && slope > 0 ? slope : 0;
     }
     if (c > v && iEnd < vEnd) {
-      const tp = Math.min(Math.max(math.extremumTime(v, c), 0), d);
+      const tp = Math.min(Math.max(math.extremumTime(v, c), 0), t1 - t0);
       const vp = math.potential(v, c, tp);
       if (vp > this.vmax[i]) {
         this.vmax[i] = vp;
         this.tvmax[i] = t0 + tp;
+        this.vmaxSlope[i] = 0;
       }
     }
   }

@@ -6,7 +6,12 @@
 import type { LossConfig } from "./engine.ts";
 
 /** The default loss: chosen by measurement (README, "Results"). */
-export const DEFAULT_LOSS: LossConfig = Object.freeze({ kind: "first-spike", tau0: 1, vmax_weight: 1 });
+export const DEFAULT_LOSS: LossConfig = Object.freeze({
+  kind: "first-spike",
+  tau0: 1,
+  vmax_weight: 1,
+  hidden_vmax_weight: 1e-3,
+});
 
 /** One sample's output-layer spikes and the potential maxima of its silent neurons. */
 export interface OutputSpikes {

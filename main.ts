@@ -1,0 +1,161 @@
+/**
+ * multispike: the command line. This file declares the commands and their options; each action calls a
+ * library function (src/cli/, src/train/) that tests call too. Exit codes: 0 done, 2 user error (one line
+ * on stderr), 130 interrupted; anything else is a bug and crashes with its stack.
+ *
+ * Actions import their modules on demand so that `--help`, `simulate` and `info` do not pay for loading
+ * the trainer, the datasets and the plotting libraries.
+ * @module
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import meta from "./deno.json" with { type: "json" };
+import { DATASET_NAMES } from "./src/data/dataset.ts";
+import {
+  parseFraction,
+  parseLayerSizes,
+  parseNonNegativeInt,
+  parseNonNegativeIntList,
+  parsePositive,
+  parsePositiveInt,
+  parsePositiveIntList,
+  parsePositiveList,
+  parseShard,
+} from "./src/cli/parsers.ts";
+import { configureForCli, runCli } from "./src/cli/run.ts";
+
+const DEVICES = ["auto", "gpu", "cpu"] as const;
+const LOSSES = ["first-spike", "multi-spike"] as const;
+const TAU_MODES = ["tied", "ratio", "m", "s"] as const;
+
+/** The program with all its commands, ready for `runCli`. */
+export function buildProgram() {
+  const program = new Command()
+    .name("multispike")
+    .description("Train multi-spike spiking neural networks with exact spike-timing gradients.")
+    .version(meta.version)
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done, 2 bad usage or bad file, 130 interrupted (train/sweep keep their checkpoint).",
+    );
+
+  program.command("simulate")
+    .description("Run one input sample through a model; write spike times (and gradients for a label).")
+    .requiredOption("--model <file>", "model file (format: README, File formats)")
+    .requiredOption("--input <file>", "input spikes, JSON [[neuron, time], ...] in any order")
+    .requiredOption("--out <file>", 'output spikes, JSON {"layers": [[[t, ...] per neuron] per layer]}')
+    .option("--label <class>", "class label: report the default loss for it", parseNonNegativeInt)
+    .option("--grad <file>", "write the gradients of the loss for --label to this JSON file")
+    .option("--raster <file>", "draw the spikes of every layer as an SVG raster plot")
+    .addOption(
+      new Option("--device <device>", "engine").choices(["cpu", "gpu"] as const).default("cpu" as const),
+    )
+    .action(async (opts) => {
+      const { simulate, formatSimulateSummary } = await import("./src/cli/simulate.ts");
+      console.log(formatSimulateSummary(await simulate(opts)));
+    });
+
+  program.command("train")
+    .description(
+      "Train a network on a dataset; write metrics.csv, summary.json, model.json and plots to --out.",
+    )
+    .addOption(new Option("--dataset <name>", "dataset").choices(DATASET_NAMES).default("mnist" as const))
+    .option("--data-dir <dir>", "directory with the dataset's files instead of the packaged ones")
+    .requiredOption("--out <dir>", "output directory (created; a checkpoint is written there every epoch)")
+    .option("--hidden <sizes>", "hidden layer sizes, comma-separated, e.g. 800 or 400,200", parseLayerSizes)
+    .option("--epochs <n>", "training epochs", parsePositiveInt)
+    .option("--batch-size <n>", "samples per step", parsePositiveInt)
+    .option("--lr <rate>", "Adam learning rate", parsePositive)
+    .option(
+      "--lr-decay <factor>",
+      "learning rate multiplied by this after every epoch, in (0, 1]",
+      parseFraction,
+    )
+    .addOption(
+      new Option("--tau <T>", "tau_m = tau_s = T").argParser(parsePositive).conflicts(["tauM", "tauS"]),
+    )
+    .option("--tau-m <T>", "membrane time constant", parsePositive)
+    .option("--tau-s <T>", "synaptic time constant", parsePositive)
+    .option("--theta <x>", "firing threshold", parsePositive)
+    .option("--max-spikes <k>", "spikes per neuron at most (1 = single-spike TTFS)", parsePositiveInt)
+    .option("--t-max <T>", "end of the time window", parsePositive)
+    .option("--t-in <T>", "input window: a pixel of intensity x spikes at t_in * (1 - x)", parsePositive)
+    .addOption(new Option("--loss <kind>", "readout and loss").choices(LOSSES))
+    .option("--tau0 <T>", "temperature of the readout, in time units", parsePositive)
+    .option("--seed <s>", "random seed (same seed, same engine: same result)", parseNonNegativeInt)
+    .addOption(new Option("--device <device>", "auto: a hardware GPU if any, else the CPU").choices(DEVICES))
+    .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
+    .option("--limit-train <n>", "use only the first N training samples (0 = all)", parseNonNegativeInt)
+    .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
+    .option("--resume", "continue from the checkpoint in --out")
+    .option("-q, --quiet", "no progress output")
+    .addHelpText(
+      "after",
+      "\nOptions not given take the dataset's recommended defaults (README, Command line).",
+    )
+    .action(async (opts) => {
+      const { trainCommand } = await import("./src/cli/train_command.ts");
+      Deno.exitCode = await trainCommand(opts, Deno.args);
+    });
+
+  program.command("eval")
+    .description(
+      "Evaluate a model file on a dataset's test split: accuracy, confusion, spikes, decision time.",
+    )
+    .requiredOption("--model <file>", "model file")
+    .addOption(new Option("--dataset <name>", "dataset").choices(DATASET_NAMES).default("mnist" as const))
+    .option("--data-dir <dir>", "directory with the dataset's files instead of the packaged ones")
+    .addOption(new Option("--device <device>", "engine").choices(DEVICES).default("auto" as const))
+    .option("--out <dir>", "write eval.json and CSV files here")
+    .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
+    .option("-q, --quiet", "no progress output")
+    .action(async (opts) => {
+      const { evalCommand } = await import("./src/cli/eval_command.ts");
+      await evalCommand(opts);
+    });
+
+  program.command("sweep")
+    .description("Train over a grid of time constants, spike caps and seeds; or merge shards with --merge.")
+    .option("--preset <name>", "a named grid (e.g. yinyang-tau); other options override it")
+    .addOption(new Option("--dataset <name>", "dataset").choices(DATASET_NAMES))
+    .option("--data-dir <dir>", "directory with the dataset's files instead of the packaged ones")
+    .option("--taus <list>", "time constants, e.g. 1,2,5,10,20", parsePositiveList)
+    .addOption(
+      new Option(
+        "--tau-mode <mode>",
+        "tied: tau_m = tau_s = tau; ratio: tau_m = tau, tau_s = tau/2; m or s: vary one",
+      )
+        .choices(TAU_MODES),
+    )
+    .option("--max-spikes <list>", "spike caps, e.g. 1,8", parsePositiveIntList)
+    .option("--seeds <list>", "seeds, e.g. 0,1,2", parseNonNegativeIntList)
+    .option("--hidden <sizes>", "hidden layer sizes, comma-separated", parseLayerSizes)
+    .option("--epochs <n>", "training epochs per run", parsePositiveInt)
+    .option("--limit-train <n>", "use only the first N training samples (0 = all)", parseNonNegativeInt)
+    .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
+    .addOption(new Option("--device <device>", "engine").choices(DEVICES))
+    .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
+    .option("--shard <i/n>", "run only shard i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/8", parseShard)
+    .option("--out <dir>", "output directory (finished runs in it are skipped)")
+    .option("--merge <dirs...>", "join the shard directories given into --out instead of training")
+    .option("-q, --quiet", "no progress output")
+    .action(async (opts) => {
+      const { sweepCommand } = await import("./src/cli/sweep_command.ts");
+      Deno.exitCode = await sweepCommand(opts, Deno.args);
+    });
+
+  program.command("info")
+    .description("Print the version, Deno, the WebGPU adapters and which datasets are available.")
+    .option("--data-dir <dir>", "also look for IDX datasets here")
+    .action(async (opts) => {
+      const { info } = await import("./src/cli/info.ts");
+      console.log(await info({ version: meta.version, dataDir: opts.dataDir }));
+    });
+
+  configureForCli(program);
+  return program;
+}
+
+if (import.meta.main) {
+  // Deno.exit: an engine's worker threads or a GPU device must not keep a finished command alive.
+  Deno.exit(await runCli(buildProgram(), Deno.args));
+}

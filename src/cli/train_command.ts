@@ -1,0 +1,114 @@
+/**
+ * `multispike train`: the dataset's recommended configuration, overridden by the options given, then
+ * `train()` with a progress reporter and Ctrl-C handling.
+ * @module
+ */
+import type { DatasetName } from "../data/dataset.ts";
+import type { LossConfig } from "../engine/engine.ts";
+import type { NeuronParams } from "../model/params.ts";
+import type { DeviceChoice, TrainConfig } from "../train/config.ts";
+import { defaultTrainConfig } from "../train/defaults.ts";
+import { EXIT_INTERRUPTED, interruptedLine, runInterruptible } from "./interrupt.ts";
+
+/** Options of `train` as commander parses them; absent ones keep the dataset's defaults. */
+export interface TrainCliOptions {
+  readonly dataset: DatasetName;
+  readonly dataDir?: string;
+  readonly out: string;
+  readonly hidden?: number[];
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
+  readonly lrDecay?: number;
+  /** tau_m = tau_s = tau. */
+  readonly tau?: number;
+  readonly tauM?: number;
+  readonly tauS?: number;
+  readonly theta?: number;
+  readonly maxSpikes?: number;
+  readonly tMax?: number;
+  readonly tIn?: number;
+  readonly loss?: LossConfig["kind"];
+  readonly tau0?: number;
+  readonly seed?: number;
+  readonly device?: DeviceChoice;
+  readonly workers?: number;
+  readonly limitTrain?: number;
+  readonly limitTest?: number;
+  readonly resume?: boolean;
+  readonly quiet?: boolean;
+}
+
+/** Neuron and network options shared by `train` and `sweep`. */
+export type ConfigOverrides = Omit<TrainCliOptions, "dataset" | "out" | "resume" | "quiet">;
+
+/**
+ * The training configuration the options ask for: `base` with every given option replacing its field.
+ * @param base the dataset's recommended configuration, e.g. `defaultTrainConfig("mnist")`
+ * @param o options given on the command line
+ * @returns a frozen configuration
+ * @example
+ * ```ts
+ * trainConfigFromOptions(defaultTrainConfig("yinyang"), { tau: 2, epochs: 1 });
+ * ```
+ */
+export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): TrainConfig {
+  const neuron: NeuronParams = {
+    ...base.neuron,
+    tau_m: o.tau ?? o.tauM ?? base.neuron.tau_m,
+    tau_s: o.tau ?? o.tauS ?? base.neuron.tau_s,
+    theta: o.theta ?? base.neuron.theta,
+    t_max: o.tMax ?? base.neuron.t_max,
+    max_spikes: o.maxSpikes ?? base.neuron.max_spikes,
+  };
+  const loss: LossConfig = { ...base.loss, kind: o.loss ?? base.loss.kind, tau0: o.tau0 ?? base.loss.tau0 };
+  return Object.freeze({
+    ...base,
+    ...(o.dataDir !== undefined ? { data_dir: o.dataDir } : {}),
+    hidden: o.hidden ?? base.hidden,
+    neuron,
+    t_in: o.tIn ?? base.t_in,
+    loss,
+    epochs: o.epochs ?? base.epochs,
+    batch_size: o.batchSize ?? base.batch_size,
+    lr: o.lr ?? base.lr,
+    lr_decay: o.lrDecay ?? base.lr_decay,
+    seed: o.seed ?? base.seed,
+    device: o.device ?? base.device,
+    limit_train: o.limitTrain ?? base.limit_train,
+    limit_test: o.limitTest ?? base.limit_test,
+    workers: o.workers ?? base.workers,
+  });
+}
+
+/**
+ * Runs `train` for the command line.
+ * @param o parsed options
+ * @param argv the command line without the program name, for the resume hint
+ * @returns the exit code: 0, or 130 when Ctrl-C stopped the run
+ */
+export async function trainCommand(o: TrainCliOptions, argv: readonly string[]): Promise<number> {
+  const config = trainConfigFromOptions(defaultTrainConfig(o.dataset), o);
+  const [{ train }, { createReporter }] = await Promise.all([
+    import("../train/trainer.ts"),
+    import("../report/progress.ts"),
+  ]);
+  const reporter = createReporter({ tty: Deno.stderr.isTerminal(), quiet: o.quiet ?? false });
+  const outcome = await runInterruptible((signal) =>
+    train(config, { out: o.out, resume: o.resume ?? false, reporter, signal })
+  );
+  if (outcome.interrupted) {
+    console.error(interruptedLine(argv, o.out));
+    return EXIT_INTERRUPTED;
+  }
+  const s = outcome.value;
+  console.log(
+    `test accuracy ${
+      s.test_accuracy.toFixed(4)
+    } (best validation epoch ${s.best_epoch} of ${s.epochs_completed}); ` +
+      `spikes per neuron ${
+        s.spikes_per_neuron.map((x) => x.toFixed(2)).join(", ")
+      }; model: ${o.out}/model.json`,
+  );
+  return 0;
+}

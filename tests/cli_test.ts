@@ -1,0 +1,359 @@
+/**
+ * The command line as a user meets it: main.ts run as a subprocess.
+ */
+import assert from "node:assert/strict";
+import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
+import { DEFAULT_LOSS } from "../src/engine/loss.ts";
+import { parseModel, readModelFile } from "../src/model/model_file.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Exit 2 and exactly one line on stderr, `multispike: error: ...` matching `pattern`. */
+function assertUserError(r: Run, pattern: RegExp) {
+  assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0], /^multispike: error: /);
+  assert.match(lines[0], pattern);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** 2 inputs -> 3 hidden -> 2 outputs; tau_m != tau_s, several spikes per neuron. */
+const MODEL = {
+  format: "multispike-model",
+  version: 1,
+  neuron: { tau_m: 5, tau_s: 2.5, theta: 1, t_max: 30, max_spikes: 4 },
+  layers: [
+    { weights: [[3, 0.5, -1], [2.5, 4, 1.5]] },
+    { weights: [[2, 1], [1.5, 2.5], [-0.5, 1]] },
+  ],
+};
+/** Unsorted on purpose. */
+const INPUT = [[1, 2.0], [0, 0.5], [0, 6], [1, 1]];
+
+async function withFiles(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "multispike_cli_" });
+  try {
+    await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(MODEL));
+    await Deno.writeTextFile(`${dir}/input.json`, JSON.stringify(INPUT));
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function inputOf(pairs: number[][]) {
+  return {
+    size: 1,
+    offsets: Int32Array.of(0, pairs.length),
+    neuron: Int32Array.from(pairs, (p) => p[0]),
+    time: Float64Array.from(pairs, (p) => p[1]),
+  };
+}
+
+Deno.test("--help lists the commands and exits 0", async () => {
+  const r = await cli("--help");
+  assert.equal(r.code, 0);
+  for (const cmd of ["simulate", "train", "eval", "sweep", "info"]) {
+    assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
+  }
+  const t = await cli("train", "--help");
+  assert.equal(t.code, 0);
+  for (
+    const flag of [
+      "--tau-m",
+      "--max-spikes",
+      "--limit-train",
+      "--resume",
+      "--lr-decay",
+      "--t-in",
+      "--workers",
+    ]
+  ) {
+    assert.ok(t.stdout.includes(flag), `train --help mentions ${flag}`);
+  }
+  const s = await cli("sweep", "--help");
+  for (const flag of ["--merge", "--shard", "--preset", "--taus", "--tau-mode", "--seeds"]) {
+    assert.ok(s.stdout.includes(flag), `sweep --help mentions ${flag}`);
+  }
+});
+
+Deno.test("no command: help on stderr, exit 2", async () => {
+  const r = await cli();
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /Usage: multispike/);
+});
+
+Deno.test("unknown flags and commands: one line, exit 2", async () => {
+  assertUserError(await cli("info", "--bogus"), /unknown option '--bogus'/);
+  assertUserError(await cli("train", "--out", "x", "--bogus", "1"), /unknown option '--bogus'/);
+  assertUserError(await cli("trian"), /unknown command 'trian'/);
+});
+
+Deno.test("bad option values: one line, exit 2", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [["train", "--out", "x", "--tau", "0"], /--tau.*'0'.*> 0/],
+    [["train", "--out", "x", "--tau-m", "-1"], /--tau-m.*> 0/],
+    [["train", "--out", "x", "--tau-s", "abc"], /--tau-s.*not a number/],
+    [["train", "--out", "x", "--max-spikes", "0"], /--max-spikes.*>= 1/],
+    [["train", "--out", "x", "--max-spikes", "2.5"], /--max-spikes.*not an integer/],
+    [["train", "--out", "x", "--hidden", ""], /--hidden.*comma-separated/],
+    [["train", "--out", "x", "--hidden", "0"], /--hidden.*>= 1/],
+    [["train", "--out", "x", "--hidden", "10,,5"], /--hidden/],
+    [["train", "--out", "x", "--lr", "1e"], /--lr.*not a number/],
+    [["train", "--out", "x", "--lr-decay", "1.5"], /--lr-decay.*\(0, 1\]/],
+    [["train", "--out", "x", "--epochs", "Infinity"], /--epochs/],
+    [["train", "--out", "x", "--tau", "1", "--tau-m", "2"], /--tau.*cannot be used with.*--tau-m/],
+    [["train", "--out", "x", "--device", "tpu"], /--device.*Allowed choices are auto, gpu, cpu/],
+    [["train", "--out", "x", "--dataset", "cifar"], /--dataset.*Allowed choices/],
+    [["train", "--out", "x", "--loss", "mse"], /--loss.*Allowed choices/],
+    [["train"], /required option '--out <dir>'/],
+    [["sweep", "--shard", "3/2"], /--shard.*0 <= i < n/],
+    [["sweep", "--taus", "1,-2"], /--taus.*item '-2'.*> 0/],
+    [["sweep", "--max-spikes", "1,0"], /--max-spikes.*item '0'/],
+    [["sweep", "--tau-mode", "both"], /--tau-mode.*Allowed choices are tied, ratio, m, s/],
+    [["simulate", "--model", "m", "--input", "i", "--out", "o", "--label", "-1"], /--label/],
+    [["simulate", "--model", "m", "--input", "i", "--out", "o", "--device", "auto"], /--device.*cpu, gpu/],
+  ];
+  for (const [args, pattern] of cases) {
+    await t.step(args.join(" "), async () => assertUserError(await cli(...args), pattern));
+  }
+});
+
+Deno.test("simulate writes the engine's spike times and gradients", async () => {
+  await withFiles(async (dir) => {
+    const r = await cli(
+      "simulate",
+      ...["--model", `${dir}/model.json`, "--input", `${dir}/input.json`, "--out", `${dir}/out.json`],
+      ...["--label", "1", "--grad", `${dir}/grads.json`],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /device: cpu/);
+    const out = JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
+    const grads = JSON.parse(await Deno.readTextFile(`${dir}/grads.json`));
+
+    // The same network and sample, in this process.
+    const { network } = parseModel(MODEL, "MODEL");
+    const engine = new CpuEngine(network, { workers: 1 });
+    try {
+      const ref = await engine.gradients(inputOf(INPUT), Int32Array.of(1), DEFAULT_LOSS);
+      assert.equal(out.layers.length, 2);
+      let total = 0;
+      ref.forward.layers.forEach((layer, l) => {
+        assert.equal(out.layers[l].length, layer.neurons);
+        for (let i = 0; i < layer.neurons; i++) {
+          const want = Array.from(
+            layer.time.subarray(i * layer.capacity, i * layer.capacity + layer.count[i]),
+          );
+          assert.deepEqual(out.layers[l][i], want, `layer ${l} neuron ${i}`);
+          for (let k = 1; k < want.length; k++) assert.ok(want[k] > want[k - 1], "ascending");
+          total += want.length;
+        }
+      });
+      assert.ok(total >= 4, `the test network should spike a few times, got ${total}`);
+      assert.ok(out.layers[0].some((ts: number[]) => ts.length >= 2), "some neuron spikes more than once");
+
+      assert.equal(grads.loss, ref.loss);
+      assert.ok(grads.loss > 0);
+      assert.equal(grads.layers.length, 2);
+      ref.weightGrads.forEach((g, l) => {
+        const nOut = network.sizes[l + 1];
+        const rows = grads.layers[l].weights as number[][];
+        assert.equal(rows.length, network.sizes[l]);
+        rows.forEach((row, i) => assert.deepEqual(row, Array.from(g.subarray(i * nOut, (i + 1) * nOut))));
+      });
+      assert.ok(ref.weightGrads.some((g) => g.some((x) => x !== 0)), "gradients are not all zero");
+      assert.deepEqual(grads.input_grads, Array.from(ref.inputGrads));
+    } finally {
+      engine.dispose();
+    }
+  });
+});
+
+Deno.test("simulate without --label writes spikes only; an empty input gives silent layers", async () => {
+  await withFiles(async (dir) => {
+    await Deno.writeTextFile(`${dir}/empty.json`, "[]");
+    const r = await cli(
+      "simulate",
+      ...["--model", `${dir}/model.json`, "--input", `${dir}/empty.json`, "--out", `${dir}/out.json`],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/out.json`)), {
+      layers: [[[], [], []], [[], []]],
+    });
+    assert.match(r.stdout, /prediction: none/);
+  });
+});
+
+Deno.test("simulate --raster draws an SVG", {
+  ignore: !await exists(new URL("../src/report/plots.ts", import.meta.url).pathname),
+}, async () => {
+  await withFiles(async (dir) => {
+    const r = await cli(
+      "simulate",
+      ...["--model", `${dir}/model.json`, "--input", `${dir}/input.json`, "--out", `${dir}/out.json`],
+      ...["--raster", `${dir}/raster.svg`],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const svg = await Deno.readTextFile(`${dir}/raster.svg`);
+    assert.match(svg, /^<svg|<svg /);
+  });
+});
+
+Deno.test("simulate rejects malformed files with one line naming the file; writes nothing", async (t) => {
+  await withFiles(async (dir) => {
+    const files: Record<string, string> = {
+      "notjson.json": "[[0, 1],",
+      "notarray.json": '{"spikes": []}',
+      "pair.json": "[[0, 1, 2]]",
+      "neuron.json": "[[0, 1], [2, 1]]",
+      "fraction.json": "[[0.5, 1]]",
+      "negtime.json": "[[0, -1]]",
+      "nulltime.json": "[[0, null]]",
+      "badversion.json": JSON.stringify({ ...MODEL, version: 3 }),
+      "ragged.json": JSON.stringify({ ...MODEL, layers: [{ weights: [[1, 2], [3]] }] }),
+      "mismatch.json": JSON.stringify({ ...MODEL, layers: [MODEL.layers[0], { weights: [[1]] }] }),
+      "badtau.json": JSON.stringify({ ...MODEL, neuron: { ...MODEL.neuron, tau_s: 0 } }),
+    };
+    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
+    const m = `${dir}/model.json`;
+    const i = `${dir}/input.json`;
+    const o = `${dir}/never.json`;
+    const cases: [string, string[], RegExp][] = [
+      ["missing model", ["--model", `${dir}/nope.json`, "--input", i], /cannot read model file .*nope\.json/],
+      [
+        "model version",
+        ["--model", `${dir}/badversion.json`, "--input", i],
+        /model file .*badversion\.json: unsupported "version" 3/,
+      ],
+      ["ragged model", ["--model", `${dir}/ragged.json`, "--input", i], /ragged\.json: .*ragged/],
+      [
+        "layer mismatch",
+        ["--model", `${dir}/mismatch.json`, "--input", i],
+        /mismatch\.json: layers\[1\] has 1 input rows/,
+      ],
+      ["bad tau", ["--model", `${dir}/badtau.json`, "--input", i], /badtau\.json: neuron\.tau_s must be/],
+      ["missing input", ["--model", m, "--input", `${dir}/nope.json`], /cannot read input file .*nope\.json/],
+      [
+        "input not JSON",
+        ["--model", m, "--input", `${dir}/notjson.json`],
+        /input file .*notjson\.json is not valid JSON/,
+      ],
+      [
+        "input not array",
+        ["--model", m, "--input", `${dir}/notarray.json`],
+        /notarray\.json: expected an array/,
+      ],
+      [
+        "not a pair",
+        ["--model", m, "--input", `${dir}/pair.json`],
+        /pair\.json: entry 0 must be a \[neuron, time\] pair/,
+      ],
+      [
+        "neuron range",
+        ["--model", m, "--input", `${dir}/neuron.json`],
+        /neuron\.json: entry 1: neuron must be an integer in 0\.\.1/,
+      ],
+      [
+        "neuron fraction",
+        ["--model", m, "--input", `${dir}/fraction.json`],
+        /fraction\.json: entry 0: neuron/,
+      ],
+      [
+        "negative time",
+        ["--model", m, "--input", `${dir}/negtime.json`],
+        /negtime\.json: entry 0: time must be a finite number >= 0, got -1/,
+      ],
+      [
+        "null time",
+        ["--model", m, "--input", `${dir}/nulltime.json`],
+        /nulltime\.json: entry 0: time .*got null/,
+      ],
+      ["label range", ["--model", m, "--input", i, "--label", "2"], /--label 2 is not a class of this model/],
+      ["grad without label", ["--model", m, "--input", i, "--grad", `${dir}/g.json`], /--grad needs --label/],
+    ];
+    for (const [name, args, pattern] of cases) {
+      await t.step(name, async () => {
+        assertUserError(await cli("simulate", ...args, "--out", o), pattern);
+        assert.ok(!await exists(o), "no output written");
+      });
+    }
+    await t.step("output directory missing", async () => {
+      assertUserError(
+        await cli("simulate", "--model", m, "--input", i, "--out", `${dir}/no/such/dir/out.json`),
+        /cannot write output file .*out\.json/,
+      );
+    });
+  });
+});
+
+const HAS_TRAINER = await exists(new URL("../src/train/trainer.ts", import.meta.url).pathname);
+const HAS_EVAL = await exists(new URL("../src/train/evaluate.ts", import.meta.url).pathname);
+
+Deno.test("train on yinyang writes metrics, summary and a model that simulate and eval read", {
+  ignore: !HAS_TRAINER,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "multispike_train_" });
+  try {
+    const out = `${dir}/run`;
+    const r = await cli(
+      "train",
+      ...["--dataset", "yinyang", "--limit-train", "200", "--limit-test", "100", "--epochs", "1"],
+      ...["--hidden", "20", "--device", "cpu", "--workers", "1", "--seed", "3", "--out", out],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const metrics = (await Deno.readTextFile(`${out}/metrics.csv`)).trim().split("\n");
+    assert.equal(metrics.length, 2, "header + one epoch");
+    const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
+    assert.ok(summary.test_accuracy >= 0 && summary.test_accuracy <= 1);
+    const model = await readModelFile(`${out}/model.json`);
+    assert.deepEqual(model.network.sizes.slice(1), [20, 3]);
+    assert.equal(model.config?.seed, 3);
+    assert.deepEqual(model.config?.hidden, [20]);
+
+    if (HAS_EVAL) {
+      const e = await cli(
+        "eval",
+        ...["--model", `${out}/model.json`, "--dataset", "yinyang", "--device", "cpu", "--limit-test", "100"],
+        ...["--out", `${dir}/eval`],
+      );
+      assert.equal(e.code, 0, e.stderr);
+      assert.match(e.stdout, /accuracy/i);
+    }
+    // A model whose inputs do not fit the dataset is a user error.
+    await Deno.writeTextFile(`${dir}/small.json`, JSON.stringify(MODEL));
+    if (HAS_EVAL) {
+      assertUserError(
+        await cli("eval", "--model", `${dir}/small.json`, "--dataset", "yinyang", "--device", "cpu"),
+        /input/,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,274 @@
+/**
+ * Exact gradients (MODEL.md section 3): the CPU engine's dL/dW and dL/dt_input against central finite
+ * differences of its own loss, on random small networks, both losses, single- and multi-spike, tau_m below,
+ * equal to and above tau_s, one and two hidden layers; and batch gradients = sum of per-sample gradients.
+ *
+ * Tolerance. The loss is computed from spike times solved to ~1e-15 relative, so it carries noise
+ * eps_L ~ 1e-14; a central difference with step h = 1e-6 (relative) then has rounding error
+ * eps_L / h ~ 1e-8 and truncation error h^2 L''' / 6 ~ 1e-12 L'''. So a gradient entry must agree to 1e-5
+ * relative, with an absolute floor of 1e-7 max|grad| + 1e-8 (the FD noise above, and the scale at which
+ * an entry is "zero" next to the largest one). Entries are compared only where the +h and -h runs have
+ * the same spike count as the base run for every neuron of every layer and sample, and no crossing is
+ * grazing: elsewhere the loss is not differentiable and no gradient can match.
+ */
+import assert from "node:assert/strict";
+import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
+import type { GradientResult, LossConfig, Network, SpikeInput } from "../src/engine/engine.ts";
+import type { NeuronParams } from "../src/model/params.ts";
+import {
+  grazingCount,
+  makeInput,
+  maxAbs,
+  randomEvents,
+  randomNetwork,
+  Rng,
+  sameCounts,
+  sliceInput,
+  withEventTime,
+} from "./helpers.ts";
+
+const REL_TOL = 1e-5;
+const FD_STEP = 1e-6;
+
+interface Case {
+  name: string;
+  network: Network;
+  input: SpikeInput;
+  labels: Int32Array;
+  loss: LossConfig;
+}
+
+interface Tally {
+  checked: number;
+  nonZero: number;
+  skipped: number;
+  /** (neuron, sample) pairs of the base runs without a spike: where the Vmax terms act. */
+  silentOutputs: number;
+  silentHidden: number;
+  failures: string[];
+}
+
+function newTally(): Tally {
+  return { checked: 0, nonZero: 0, skipped: 0, silentOutputs: 0, silentHidden: 0, failures: [] };
+}
+
+/** Random cases: sizes x tau ratio x max_spikes x loss. */
+function cases(seed: number, sizes: number[], lossKind: LossConfig["kind"], hiddenVmax = 0): Case[] {
+  const out: Case[] = [];
+  const rng = new Rng(seed);
+  for (const [tm, ts] of [[2, 4], [3, 3], [5, 2]]) {
+    for (const cap of [1, 6]) {
+      const neuron: NeuronParams = {
+        tau_m: tm,
+        tau_s: ts,
+        theta: 1,
+        t_max: 16,
+        max_spikes: cap,
+        rho_min: 1e-12,
+      };
+      // A random, often weak, output drive leaves some outputs silent, so the Vmax term is exercised too.
+      const outDrive = rng.uniform(0.7, 2);
+      const drive = sizes.slice(1).map((_, l) => l === sizes.length - 2 ? outDrive : l === 0 ? 3 : 2);
+      const network = randomNetwork(rng, neuron, sizes, { drive });
+      const batch = 2 + rng.int(2);
+      const samples = Array.from({ length: batch }, () => randomEvents(rng, sizes[0], { tIn: 8 }));
+      const labels = Int32Array.from(samples, () => rng.int(sizes[sizes.length - 1]));
+      const loss: LossConfig = { kind: lossKind, tau0: 2, vmax_weight: 0.5, hidden_vmax_weight: hiddenVmax };
+      out.push({
+        name: `${sizes.join("-")} tau_m=${tm} tau_s=${ts} max_spikes=${cap} ${lossKind}`,
+        network,
+        input: makeInput(samples),
+        labels,
+        loss,
+      });
+    }
+  }
+  return out;
+}
+
+/** Gradients at the base point plus a function that evaluates the loss at a perturbed point. */
+async function checkCase(c: Case, tally: Tally): Promise<void> {
+  const engine = new CpuEngine(c.network, { workers: 1 });
+  try {
+    const base = await engine.gradients(c.input, c.labels, c.loss);
+    assert.ok(Number.isFinite(base.loss));
+    assert.equal(grazingCount(base.forward), 0, `${c.name}: grazing crossing at the base point`);
+    const L = base.forward.stats.length;
+    tally.silentOutputs += base.forward.stats[L - 1].silent;
+    for (let l = 0; l + 1 < L; l++) tally.silentHidden += base.forward.stats[l].silent;
+    const comparable = (r: GradientResult) =>
+      sameCounts(base.forward, r.forward) && grazingCount(r.forward) === 0;
+    const compare = (
+      what: string,
+      analytic: number,
+      plus: GradientResult,
+      minus: GradientResult,
+      h: number,
+      floor: number,
+    ) => {
+      if (!comparable(plus) || !comparable(minus)) {
+        tally.skipped++;
+        return;
+      }
+      const fd = (plus.loss - minus.loss) / (2 * h);
+      tally.checked++;
+      if (Math.abs(fd) > floor) tally.nonZero++;
+      const err = Math.abs(analytic - fd);
+      if (err > REL_TOL * Math.abs(fd) + floor) {
+        tally.failures.push(
+          `${c.name}: ${what}: analytic ${analytic}, finite difference ${fd} (error ${err.toExponential(2)})`,
+        );
+      }
+    };
+
+    // Weights.
+    const weights = c.network.weights.map((w) => new Float64Array(w));
+    for (let l = 0; l < weights.length; l++) {
+      const w = weights[l];
+      const scale = maxAbs(w) / 4; // steps relative to the layer's weights, not to a single entry near 0
+      const floor = 1e-7 * maxAbs(base.weightGrads[l]) + 1e-8;
+      for (let k = 0; k < w.length; k++) {
+        const w0 = w[k];
+        const h = FD_STEP * Math.max(Math.abs(w0), scale);
+        w[k] = w0 + h;
+        await engine.setWeights(weights);
+        const plus = await engine.gradients(c.input, c.labels, c.loss);
+        w[k] = w0 - h;
+        await engine.setWeights(weights);
+        const minus = await engine.gradients(c.input, c.labels, c.loss);
+        w[k] = w0;
+        compare(`dL/dW[${l}][${k}]`, base.weightGrads[l][k], plus, minus, h, floor);
+      }
+    }
+    await engine.setWeights(weights);
+
+    // Input spike times.
+    const tau = Math.min(c.network.neuron.tau_m, c.network.neuron.tau_s);
+    const h = FD_STEP * tau;
+    const floor = 1e-7 * maxAbs(base.inputGrads) + 1e-8;
+    for (let e = 0; e < c.input.time.length; e++) {
+      const t0 = c.input.time[e];
+      if (t0 < h) continue; // moving an event at 0 below 0 is not legal
+      const plus = await engine.gradients(withEventTime(c.input, e, t0 + h), c.labels, c.loss);
+      const minus = await engine.gradients(withEventTime(c.input, e, t0 - h), c.labels, c.loss);
+      compare(`dL/dt_in[${e}] (t = ${t0.toFixed(3)})`, base.inputGrads[e], plus, minus, h, floor);
+    }
+  } finally {
+    engine.dispose();
+  }
+}
+
+function assertTally(tally: Tally, what: string) {
+  const shown = tally.failures.slice(0, 10).join("\n");
+  assert.equal(
+    tally.failures.length,
+    0,
+    `${what}: ${tally.failures.length} of ${tally.checked} entries differ:\n${shown}`,
+  );
+  // Not vacuous: most perturbations keep the spike counts, and many gradients are not zero.
+  assert.ok(
+    tally.checked >= 3 * tally.skipped,
+    `${what}: only ${tally.checked} checked, ${tally.skipped} skipped`,
+  );
+  assert.ok(
+    tally.nonZero >= 0.3 * tally.checked,
+    `${what}: only ${tally.nonZero} of ${tally.checked} gradients non-zero`,
+  );
+}
+
+for (const kind of ["first-spike", "multi-spike"] as const) {
+  for (const sizes of [[4, 6, 5, 3], [3, 4, 3]]) {
+    Deno.test(`gradients match finite differences: ${sizes.join("-")}, ${kind} loss`, async () => {
+      const tally = newTally();
+      for (const seed of [1, 2, 3]) {
+        for (
+          const c of cases(seed * 100 + sizes.length * 10 + (kind === "first-spike" ? 1 : 2), sizes, kind)
+        ) {
+          await checkCase(c, tally);
+        }
+      }
+      assertTally(tally, `${sizes.join("-")} ${kind}`);
+    });
+  }
+}
+
+Deno.test("gradients match finite differences with the hidden-layer Vmax term", async () => {
+  const tally = newTally();
+  for (
+    const c of [...cases(77, [4, 6, 5, 3], "first-spike", 0.3), ...cases(78, [3, 4, 3], "multi-spike", 0.3)]
+  ) {
+    await checkCase(c, tally);
+  }
+  assertTally(tally, "hidden Vmax");
+  assert.ok(
+    tally.silentHidden >= 3,
+    `only ${tally.silentHidden} silent hidden neurons, the hidden Vmax term is barely tested`,
+  );
+});
+
+Deno.test("gradients of a batch are the sum of per-sample gradients", async () => {
+  for (const c of [...cases(5, [4, 6, 5, 3], "first-spike"), ...cases(6, [3, 4, 3], "multi-spike")]) {
+    const engine = new CpuEngine(c.network, { workers: 1 });
+    const batch = await engine.gradients(c.input, c.labels, c.loss);
+    let loss = 0;
+    const sum = batch.weightGrads.map((g) => new Float64Array(g.length));
+    for (let s = 0; s < c.input.size; s++) {
+      const one = await engine.gradients(sliceInput(c.input, s), c.labels.subarray(s, s + 1), c.loss);
+      loss += one.loss;
+      one.weightGrads.forEach((g, l) => g.forEach((x, k) => (sum[l][k] += x)));
+      // Input gradients of a sample are its own events' entries of the batch.
+      const lo = c.input.offsets[s];
+      one.inputGrads.forEach((x, e) => assert.equal(x, batch.inputGrads[lo + e]));
+      assert.equal(one.predictions[0], batch.predictions[s]);
+    }
+    assert.ok(
+      Math.abs(loss - batch.loss) <= 1e-12 * Math.abs(loss),
+      `${c.name}: loss ${batch.loss} vs ${loss}`,
+    );
+    sum.forEach((g, l) => {
+      const tol = 1e-12 * maxAbs(g);
+      g.forEach((x, k) =>
+        assert.ok(Math.abs(x - batch.weightGrads[l][k]) <= tol, `${c.name}: dW[${l}][${k}]`)
+      );
+    });
+    assert.ok(maxAbs(sum[0]) > 0, `${c.name}: all-zero gradient`);
+    engine.dispose();
+  }
+});
+
+Deno.test("Vmax at an inhibitory kink: dVmax/dt of the inhibitory input is the slope just before it", async () => {
+  // tau_m = tau_s = 3; output 1 gets 1.5 at t = 0 (V peaks below theta at t = 3) and -3 at t = 1, so its
+  // maximum is at the kink t = 1: Vmax = V(1), dVmax/dt_1 = dV/dt(1-) = a (I(1-) - V(1)).
+  const neuron = { tau_m: 3, tau_s: 3, theta: 1, t_max: 10, max_spikes: 2, rho_min: 1e-12 };
+  const network = { neuron, sizes: [2, 2], weights: [Float64Array.from([6, 1.5, 0, -3])] };
+  const loss: LossConfig = { kind: "first-spike", tau0: 1, vmax_weight: 1 };
+  const engine = new CpuEngine(network, { workers: 1 });
+  const input = makeInput([[{ neuron: 0, time: 0 }, { neuron: 1, time: 1 }]]);
+  const labels = Int32Array.from([0]);
+  const g = await engine.gradients(input, labels, loss);
+  assert.deepEqual([...g.forward.layers[0].count], [2, 0]);
+  const v1 = 1.5 * (1 / 3) * Math.exp(-1 / 3);
+  const slope = (1.5 * Math.exp(-1 / 3) - v1) / 3;
+  assert.ok(Math.abs(g.inputGrads[1] - -slope) < 1e-12, `dL/dt_1 = ${g.inputGrads[1]}, expected ${-slope}`);
+  // And the weight of the inhibitory input does not matter to V(1): K(0) = 0.
+  assert.equal(g.weightGrads[0][3], 0);
+  engine.dispose();
+});
+
+Deno.test("a grazing crossing is clamped to rho_min and counted; its gradient stays finite", async () => {
+  // tau_m = tau_s = 1, one input of weight w: V = w t e^{-t} peaks at w/e at t = 1. With w a hair above
+  // e theta the crossing slope is ~sqrt(2 (w/e - theta)) / ..., far below the default rho_min.
+  const neuron = { tau_m: 1, tau_s: 1, theta: 1, t_max: 5, max_spikes: 3 };
+  const network = { neuron, sizes: [1, 1], weights: [Float64Array.from([Math.E * (1 + 1e-10)])] };
+  const engine = new CpuEngine(network, { workers: 1 });
+  const g = await engine.gradients(makeInput([[{ neuron: 0, time: 0.5 }]]), Int32Array.from([0]), {
+    kind: "first-spike",
+    tau0: 1,
+    vmax_weight: 1,
+  });
+  assert.equal(g.forward.layers[0].count[0], 1);
+  assert.equal(g.forward.stats[0].grazing, 1);
+  // The clamped slope 0.1 theta / tau_m bounds dt/dw by K / rho_min = (1/e) / 0.1.
+  assert.ok(Number.isFinite(g.weightGrads[0][0]) && Math.abs(g.weightGrads[0][0]) <= 1 / Math.E / 0.1 + 1e-9);
+  engine.dispose();
+});

@@ -1,0 +1,61 @@
+/**
+ * Recommended training settings per dataset, in one table so that measurements can tune them in one place
+ * (README, "Results" says which runs chose them).
+ * @module
+ */
+import type { DatasetName } from "../data/dataset.ts";
+import { DEFAULT_LOSS } from "../engine/loss.ts";
+import { DEFAULT_NEURON } from "../model/params.ts";
+import type { TrainConfig } from "./config.ts";
+
+/** The per-dataset part of a training configuration. */
+interface DatasetDefaults {
+  /** Hidden layer sizes, e.g. [800]. */
+  readonly hidden: readonly number[];
+  /** Input encoding window, in the time unit of the neuron, e.g. 5. */
+  readonly t_in: number;
+  readonly epochs: number;
+  readonly batch_size: number;
+  readonly lr: number;
+  readonly lr_decay: number;
+}
+
+/** One row per dataset. */
+const TABLE: Record<DatasetName, DatasetDefaults> = {
+  // The fast benchmark: 4 (or 5) inputs, 3 classes; minutes on a CPU.
+  yinyang: { hidden: [120], t_in: 2, epochs: 30, batch_size: 32, lr: 3e-3, lr_decay: 0.95 },
+  // 784-800-10, the paper's non-convolutional setting.
+  mnist: { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 1e-3, lr_decay: 0.95 },
+  "fashion-mnist": { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 1e-3, lr_decay: 0.95 },
+};
+
+/**
+ * The recommended configuration for `dataset`: DEFAULT_NEURON, DEFAULT_LOSS and the table above; seed 0,
+ * device "auto", all samples, one worker per core.
+ * @param dataset a dataset name
+ * @returns a frozen configuration; spread it to override fields
+ * @example
+ * ```ts
+ * const cfg = { ...defaultTrainConfig("yinyang"), epochs: 2, limit_train: 200 };
+ * ```
+ */
+export function defaultTrainConfig(dataset: DatasetName): TrainConfig {
+  const row = TABLE[dataset];
+  if (!row) throw new RangeError(`no training defaults for dataset ${JSON.stringify(dataset)}`);
+  return Object.freeze({
+    dataset,
+    hidden: [...row.hidden],
+    neuron: { ...DEFAULT_NEURON },
+    t_in: row.t_in,
+    loss: { ...DEFAULT_LOSS },
+    epochs: row.epochs,
+    batch_size: row.batch_size,
+    lr: row.lr,
+    lr_decay: row.lr_decay,
+    seed: 0,
+    device: "auto",
+    limit_train: 0,
+    limit_test: 0,
+    workers: 0,
+  });
+}

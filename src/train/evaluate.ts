@@ -1,0 +1,249 @@
+/**
+ * `eval`: a model file on a dataset's test split: accuracy, confusion matrix, per-class figures, spike
+ * statistics per layer, decision time (first output spike), samples without any output spike, ties of the
+ * readout. Writes eval.json, confusion.csv and per_class.csv when given a directory.
+ * @module
+ */
+import { csvFormatRows } from "d3-dsv";
+import { type DatasetName, loadDataset } from "../data/dataset.ts";
+import { addStats, emptyStats, type Engine, type LossConfig, type SpikeInput } from "../engine/engine.ts";
+import { DEFAULT_LOSS } from "../engine/loss.ts";
+import { readModelFile } from "../model/model_file.ts";
+import type { Reporter } from "../report/progress.ts";
+import { prepareOutDir, writeFileAtomic } from "./files.ts";
+import type { DeviceChoice } from "./config.ts";
+import { defaultTrainConfig } from "./defaults.ts";
+import { createEngine } from "./engine_select.ts";
+import { TrainingError } from "./errors.ts";
+import { EVAL_BATCH, layerSummaries, type LayerSummary } from "./split_eval.ts";
+
+/** Options of `evaluateModel`. */
+export interface EvaluateOptions {
+  /** Model file path. */
+  readonly model: string;
+  readonly dataset: DatasetName;
+  readonly dataDir?: string;
+  readonly device: DeviceChoice;
+  /** Directory for eval.json, confusion.csv and per_class.csv (created); nothing is written without it. */
+  readonly out?: string;
+  /** Use only the first N test samples (0 or absent = all). */
+  readonly limitTest?: number;
+  readonly reporter: Reporter;
+  /** CPU threads (0 = one per core, the default). */
+  readonly workers?: number;
+}
+
+/** Figures of one class. */
+export interface ClassReport {
+  readonly class: number;
+  /** Test samples of this class. */
+  readonly support: number;
+  readonly correct: number;
+  /** correct / support. */
+  readonly recall: number;
+  /** correct / samples predicted as this class; NaN when none was. */
+  readonly precision: number;
+}
+
+/** The content of eval.json. */
+export interface EvalReport {
+  readonly format: "multispike-eval";
+  readonly version: 1;
+  readonly model: string;
+  readonly dataset: string;
+  readonly source: string;
+  readonly samples: number;
+  readonly sizes: readonly number[];
+  readonly t_in: number;
+  readonly loss_config: LossConfig;
+  readonly device: string;
+  readonly device_reason: string;
+  readonly accuracy: number;
+  /** Mean loss per sample. */
+  readonly loss: number;
+  readonly correct: number;
+  /** (classes, classes + 1): row = true class, column = predicted class; the last column is "no output spike". */
+  readonly confusion: number[][];
+  readonly per_class: ClassReport[];
+  /** Per non-input layer. */
+  readonly layers: LayerSummary[];
+  readonly spikes_per_neuron: number[];
+  /** First output spike over samples that have one; NaN fields when none has. */
+  readonly decision_time: { mean: number; median: number; min: number; max: number };
+  /** Samples in which every output neuron stayed silent (counted as wrong). */
+  readonly no_output_spike: number;
+  /** Samples in which two or more outputs share the winning readout value (the lowest index wins). */
+  readonly ties: number;
+  readonly seconds: number;
+  readonly samples_per_second: number;
+}
+
+/**
+ * Evaluates a model file on the test split of `dataset`.
+ * @param opts model, dataset, device, output directory, progress reporter
+ * @returns the report, also written to `out/eval.json` when `out` is given
+ * @throws ModelFileError for an unreadable model; TrainingError when model and dataset do not fit or `out`
+ *   is not writable; DatasetError for a missing dataset
+ */
+export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> {
+  if (opts.out) await prepareOutDir(opts.out);
+  const model = await readModelFile(opts.model);
+  const { network } = model;
+  const tIn = model.t_in ?? model.config?.t_in ?? defaultTrainConfig(opts.dataset).t_in;
+  const lossCfg = model.config?.loss ?? DEFAULT_LOSS;
+  const data = await loadDataset(opts.dataset, {
+    dataDir: opts.dataDir,
+    seed: model.config?.seed ?? 0,
+    limitTest: opts.limitTest ?? 0,
+  });
+  const sizes = network.sizes;
+  if (sizes[0] !== data.inputSize || sizes[sizes.length - 1] !== data.classes) {
+    throw new TrainingError(
+      `model ${opts.model} is a ${
+        sizes.join("-")
+      } network but ${opts.dataset} has ${data.inputSize} inputs ` +
+        `and ${data.classes} classes`,
+    );
+  }
+  const { engine, reason } = await createEngine(network, opts.device, opts.workers ?? 0);
+  try {
+    const t0 = performance.now();
+    const split = data.test;
+    const classes = data.classes;
+    const confusion = Array.from({ length: classes }, () => new Array<number>(classes + 1).fill(0));
+    const stats = emptyStats(sizes.length - 1);
+    const decisions: number[] = [];
+    let lossSum = 0;
+    let correct = 0;
+    let ties = 0;
+    let silent = 0;
+    opts.reporter.start(`eval ${opts.dataset}`, split.size);
+    for (let from = 0; from < split.size; from += EVAL_BATCH) {
+      const to = Math.min(split.size, from + EVAL_BATCH);
+      const indices = Array.from({ length: to - from }, (_, k) => from + k);
+      const labels = split.labels.slice(from, to);
+      const input = split.encode(indices, tIn);
+      const r = await engine.evaluate(input, labels, lossCfg);
+      lossSum += r.loss;
+      correct += r.correct;
+      addStats(stats, r.stats);
+      for (let s = 0; s < labels.length; s++) {
+        const p = r.predictions[s];
+        confusion[labels[s]][p < 0 ? classes : p]++;
+        if (p < 0) silent++;
+        if (!Number.isNaN(r.decisionTime[s])) decisions.push(r.decisionTime[s]);
+      }
+      ties += await countTies(engine, input, lossCfg);
+      opts.reporter.update(to, { acc: correct / to });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const accuracy = split.size > 0 ? correct / split.size : NaN;
+    opts.reporter.stop(`accuracy ${(100 * accuracy).toFixed(2)}% on ${split.size} test samples`);
+    const layers = layerSummaries(stats, sizes, split.size);
+    const report: EvalReport = {
+      format: "multispike-eval",
+      version: 1,
+      model: opts.model,
+      dataset: data.name,
+      source: data.source,
+      samples: split.size,
+      sizes: [...sizes],
+      t_in: tIn,
+      loss_config: lossCfg,
+      device: engine.device,
+      device_reason: reason,
+      accuracy,
+      loss: split.size > 0 ? lossSum / split.size : NaN,
+      correct,
+      confusion,
+      per_class: perClass(confusion),
+      layers,
+      spikes_per_neuron: layers.map((l) => l.spikes_per_neuron),
+      decision_time: describe(decisions),
+      no_output_spike: silent,
+      ties,
+      seconds,
+      samples_per_second: split.size / Math.max(1e-9, seconds),
+    };
+    if (opts.out) await writeEvalFiles(opts.out, report);
+    return report;
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** Samples of `input` whose readout has two or more outputs sharing the winning value (MODEL.md section 4). */
+async function countTies(engine: Engine, input: SpikeInput, loss: LossConfig): Promise<number> {
+  const fwd = await engine.forward(input);
+  const out = fwd.layers[fwd.layers.length - 1];
+  const { neurons, capacity: cap } = out;
+  let ties = 0;
+  for (let s = 0; s < input.size; s++) {
+    let best = NaN;
+    let shared = 0;
+    for (let i = 0; i < neurons; i++) {
+      const c = out.count[s * neurons + i];
+      if (c === 0) continue;
+      const base = (s * neurons + i) * cap;
+      // The readout value: earlier first spike wins (first-spike), bigger soft count wins (multi-spike).
+      let v: number;
+      if (loss.kind === "first-spike") v = -out.time[base];
+      else {
+        v = 0;
+        for (let k = 0; k < c; k++) v += Math.exp(-out.time[base + k] / loss.tau0);
+      }
+      if (Number.isNaN(best) || v > best) {
+        best = v;
+        shared = 1;
+      } else if (v === best) shared++;
+    }
+    if (shared > 1) ties++;
+  }
+  return ties;
+}
+
+function perClass(confusion: number[][]): ClassReport[] {
+  const classes = confusion.length;
+  return confusion.map((row, c) => {
+    const support = row.reduce((a, b) => a + b, 0);
+    let predicted = 0;
+    for (let r = 0; r < classes; r++) predicted += confusion[r][c];
+    return {
+      class: c,
+      support,
+      correct: row[c],
+      recall: support > 0 ? row[c] / support : NaN,
+      precision: predicted > 0 ? row[c] / predicted : NaN,
+    };
+  });
+}
+
+function describe(xs: number[]): { mean: number; median: number; min: number; max: number } {
+  if (xs.length === 0) return { mean: NaN, median: NaN, min: NaN, max: NaN };
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return {
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2,
+    min: s[0],
+    max: s[s.length - 1],
+  };
+}
+
+async function writeEvalFiles(out: string, report: EvalReport): Promise<void> {
+  // JSON has no NaN: write null (e.g. precision of a class never predicted).
+  const json = JSON.stringify(
+    report,
+    (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+    2,
+  );
+  await writeFileAtomic(`${out}/eval.json`, json + "\n");
+  const classes = report.confusion.length;
+  const header = ["true\\predicted", ...Array.from({ length: classes }, (_, c) => String(c)), "none"];
+  const rows = report.confusion.map((r, c) => [String(c), ...r.map(String)]);
+  await writeFileAtomic(`${out}/confusion.csv`, csvFormatRows([header, ...rows]) + "\n");
+  const pc = [["class", "support", "correct", "recall", "precision"]].concat(
+    report.per_class.map((p) => [p.class, p.support, p.correct, p.recall, p.precision].map(String)),
+  );
+  await writeFileAtomic(`${out}/per_class.csv`, csvFormatRows(pc) + "\n");
+}

@@ -1,0 +1,201 @@
+/**
+ * The files of a sweep: sweep.csv (one row per finished run), sweep.json (the grid, mean and spread over
+ * seeds per point, the best tau per spike cap) and sweep.svg/.png (test accuracy and spikes per neuron
+ * against tau, one line per spike cap, bands of one standard deviation over seeds).
+ * @module
+ */
+import { csvFormat } from "d3-dsv";
+import { lineChartSvg, multiPanelSvg, svgToPng } from "../report/plots.ts";
+import { writeFileAtomic } from "./files.ts";
+import type { GridPoint, GridSpec } from "./sweep_grid.ts";
+import type { TrainSummary } from "./trainer.ts";
+
+/** A finished run of the grid. */
+export interface RunRecord {
+  readonly point: GridPoint;
+  readonly summary: TrainSummary;
+}
+
+/** Mean and sample standard deviation (0 for one value) of some runs. */
+export interface Spread {
+  readonly mean: number;
+  readonly std: number;
+}
+
+/** The figures of one (tau, max_spikes) point over its seeds. */
+export interface PointStats {
+  readonly tau: number;
+  readonly tau_m: number;
+  readonly tau_s: number;
+  readonly max_spikes: number;
+  /** Seeds finished. */
+  readonly runs: number;
+  readonly seeds: number[];
+  readonly test_accuracy: Spread;
+  /** Per non-input layer. */
+  readonly spikes_per_neuron: Spread[];
+  /** Per non-input layer. */
+  readonly silent_fraction: Spread[];
+  readonly seconds: Spread;
+}
+
+/** The content of sweep.json. */
+export interface SweepJson {
+  readonly format: "multispike-sweep";
+  readonly version: 1;
+  readonly grid: GridSpec;
+  readonly runs_total: number;
+  readonly runs_finished: number;
+  readonly points: PointStats[];
+  /**
+   * Per spike cap: the tau of the highest mean test accuracy, and whether it lies inside the grid (an
+   * optimum) rather than at its smallest or largest tau (a trend).
+   */
+  readonly best_tau: { max_spikes: number; tau: number; test_accuracy: number; interior: boolean }[];
+  readonly updated_at: string;
+}
+
+/** Mean and sample standard deviation. */
+export function spread(xs: readonly number[]): Spread {
+  if (xs.length === 0) return { mean: NaN, std: NaN };
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length === 1) return { mean, std: 0 };
+  const ss = xs.reduce((a, b) => a + (b - mean) * (b - mean), 0);
+  return { mean, std: Math.sqrt(ss / (xs.length - 1)) };
+}
+
+/** Aggregates finished runs per (tau, max_spikes) of `spec`, in grid order. */
+export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: readonly RunRecord[]): SweepJson {
+  const points: PointStats[] = [];
+  for (const tau of spec.taus) {
+    for (const k of spec.max_spikes) {
+      const mine = runs.filter((r) => r.point.tau === tau && r.point.max_spikes === k);
+      if (mine.length === 0) continue;
+      const layers = mine[0].summary.spikes_per_neuron.length;
+      const perLayer = (f: (s: TrainSummary, l: number) => number) =>
+        Array.from({ length: layers }, (_, l) => spread(mine.map((r) => f(r.summary, l))));
+      points.push({
+        tau,
+        tau_m: mine[0].point.config.neuron.tau_m,
+        tau_s: mine[0].point.config.neuron.tau_s,
+        max_spikes: k,
+        runs: mine.length,
+        seeds: mine.map((r) => r.point.seed),
+        test_accuracy: spread(mine.map((r) => r.summary.test_accuracy)),
+        spikes_per_neuron: perLayer((s, l) => s.spikes_per_neuron[l]),
+        silent_fraction: perLayer((s, l) => s.layers[l].silent_fraction),
+        seconds: spread(mine.map((r) => r.summary.seconds)),
+      });
+    }
+  }
+  const best_tau = spec.max_spikes.flatMap((k) => {
+    const row = points.filter((p) => p.max_spikes === k);
+    if (row.length === 0) return [];
+    const best = row.reduce((a, b) => (b.test_accuracy.mean > a.test_accuracy.mean ? b : a));
+    const taus = row.map((p) => p.tau);
+    const interior = best.tau > Math.min(...taus) && best.tau < Math.max(...taus);
+    return [{ max_spikes: k, tau: best.tau, test_accuracy: best.test_accuracy.mean, interior }];
+  });
+  return {
+    format: "multispike-sweep",
+    version: 1,
+    grid: spec,
+    runs_total: all.length,
+    runs_finished: runs.length,
+    points,
+    best_tau,
+    updated_at: new Date().toISOString(),
+  };
+}
+
+/** sweep.csv: one row per finished run, in grid order. */
+export function sweepCsv(runs: readonly RunRecord[]): string {
+  if (runs.length === 0) return "";
+  const rows = [...runs].sort((a, b) => a.point.index - b.point.index).map(({ point, summary: s }) => {
+    const row: Record<string, string | number> = {
+      key: point.key,
+      dataset: point.config.dataset,
+      tau: point.tau,
+      tau_m: point.config.neuron.tau_m,
+      tau_s: point.config.neuron.tau_s,
+      max_spikes: point.max_spikes,
+      seed: point.seed,
+      test_accuracy: s.test_accuracy,
+      best_val_accuracy: s.best_val_accuracy,
+      best_epoch: s.best_epoch,
+      last_test_accuracy: s.last_test_accuracy,
+    };
+    s.layers.forEach((l, i) => {
+      row[`spikes_per_neuron_l${i + 1}`] = l.spikes_per_neuron;
+      row[`silent_fraction_l${i + 1}`] = l.silent_fraction;
+    });
+    row.epochs = s.epochs_completed;
+    row.seconds = s.seconds;
+    row.samples_per_second = s.samples_per_second;
+    row.device = s.environment.device;
+    return row;
+  });
+  return csvFormat(rows, Object.keys(rows[0])) + "\n";
+}
+
+/** Writes sweep.csv, sweep.json, sweep.svg and sweep.png into `out` (atomically, so shards may race). */
+export async function writeSweepFiles(
+  out: string,
+  spec: GridSpec,
+  all: readonly GridPoint[],
+  runs: readonly RunRecord[],
+): Promise<SweepJson> {
+  const json = sweepJson(spec, all, runs);
+  await writeFileAtomic(`${out}/sweep.csv`, sweepCsv(runs));
+  await writeFileAtomic(`${out}/sweep.json`, JSON.stringify(json, finiteOrNull, 2) + "\n");
+  if (json.points.length > 0) {
+    const svg = await sweepSvg(json);
+    await writeFileAtomic(`${out}/sweep.svg`, svg);
+    await writeFileAtomic(`${out}/sweep.png`, await svgToPng(svg));
+  }
+  return json;
+}
+
+/** Two panels against tau (log axis): test accuracy, and spikes per neuron of the first hidden layer. */
+async function sweepSvg(json: SweepJson): Promise<string> {
+  const caps = json.grid.max_spikes;
+  const label = (k: number) => (k === 1 ? "max_spikes 1 (single spike)" : `max_spikes ${k}`);
+  const series = (pick: (p: PointStats) => Spread) =>
+    caps.map((k) => {
+      const row = json.points.filter((p) => p.max_spikes === k);
+      return {
+        name: label(k),
+        x: row.map((p) => p.tau),
+        y: row.map((p) => pick(p).mean),
+        yLow: row.map((p) => pick(p).mean - pick(p).std),
+        yHigh: row.map((p) => pick(p).mean + pick(p).std),
+      };
+    }).filter((s) => s.x.length > 0);
+  const xLabel = json.grid.tau_mode === "s"
+    ? "tau_s"
+    : json.grid.tau_mode === "tied"
+    ? "tau (= tau_m = tau_s)"
+    : "tau_m";
+  const seeds = json.grid.seeds.length;
+  return multiPanelSvg([
+    await lineChartSvg({
+      title: `${json.grid.dataset}: test accuracy vs time constant (mean ± std over ${seeds} seed(s))`,
+      xLabel,
+      yLabel: "test accuracy",
+      series: series((p) => p.test_accuracy),
+      logX: true,
+    }),
+    await lineChartSvg({
+      title: "Spikes per hidden neuron per sample (first hidden layer, test set)",
+      xLabel,
+      yLabel: "spikes per neuron",
+      series: series((p) => p.spikes_per_neuron[0]),
+      logX: true,
+    }),
+  ]);
+}
+
+/** JSON.stringify replacer: NaN and infinities become null (JSON has neither). */
+function finiteOrNull(_key: string, v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? null : v;
+}

@@ -1,0 +1,473 @@
+/**
+ * Training: epochs of shuffled minibatches through `engine.trainStep`, validation and test after every
+ * epoch, best-model keeping, an atomic checkpoint per epoch that `resume` continues bit-for-bit, and the
+ * run's files (README, "Output files"):
+ *
+ * - `metrics.csv`: one row per epoch (columns in `epochRow`);
+ * - `summary.json`: configuration, environment, device, final figures (`TrainSummary`);
+ * - `model.json`: the model with the best validation accuracy; `last_model.json`: the last one;
+ * - `curves.svg`/`.png`: accuracy, loss and spikes per neuron against epoch; `raster.svg`: one test sample;
+ * - `checkpoint.json`: the state after the last finished epoch.
+ * @module
+ */
+import { type Dataset, loadDataset } from "../data/dataset.ts";
+import { ADAM_DEFAULTS } from "../engine/adam.ts";
+import { addStats, emptyStats, type Engine, type Network } from "../engine/engine.ts";
+import { initWeights } from "../model/init.ts";
+import { modelFileJson } from "../model/model_file.ts";
+import { validateNeuronParams } from "../model/params.ts";
+import type { Reporter } from "../report/progress.ts";
+import { Rng } from "../util/rng.ts";
+import {
+  type Checkpoint,
+  CHECKPOINT_FILE,
+  configDifference,
+  type MetricsRow,
+  readCheckpoint,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+import { exists, prepareOutDir, writeFileAtomic } from "./files.ts";
+import type { TrainConfig } from "./config.ts";
+import { createEngine, type EngineChoice } from "./engine_select.ts";
+import { TrainingError, TrainingInterrupted } from "./errors.ts";
+import { evaluateSplit, layerSummaries, type LayerSummary, type SplitResult } from "./split_eval.ts";
+import { writeRunPlots } from "./run_plots.ts";
+import { metricsCsv } from "./metrics_csv.ts";
+
+/** Options of `train`. */
+export interface TrainOptions {
+  /** Output directory; created if missing. */
+  readonly out: string;
+  /** Continue from `out/checkpoint.json` (start fresh when there is none). */
+  readonly resume: boolean;
+  readonly reporter: Reporter;
+  /** Stops the run between two steps; the last checkpoint stays as it was. */
+  readonly signal?: AbortSignal;
+  /** Engine factory, for tests (default: `createEngine` with the config's device and workers). */
+  readonly createEngine?: (network: Network, config: TrainConfig) => Promise<EngineChoice>;
+  /** Skip curves.svg/.png and raster.svg (sweeps write their own plots). */
+  readonly plots?: boolean;
+}
+
+/** Where and on what a run ran. */
+export interface Environment {
+  readonly deno: string;
+  readonly v8: string;
+  readonly typescript: string;
+  readonly os: string;
+  readonly arch: string;
+  readonly cpus: number;
+  /** "cpu" or the WebGPU adapter description. */
+  readonly device: string;
+  /** Why that engine was chosen, e.g. "cpu: no hardware WebGPU adapter". */
+  readonly device_reason: string;
+}
+
+/** The content of summary.json. */
+export interface TrainSummary {
+  readonly format: "multispike-train-summary";
+  readonly version: 1;
+  readonly config: TrainConfig;
+  readonly environment: Environment;
+  /** Layer sizes including the input, e.g. [784, 800, 10]. */
+  readonly sizes: readonly number[];
+  readonly dataset: {
+    readonly name: string;
+    readonly source: string;
+    readonly train: number;
+    readonly validation: number;
+    readonly test: number;
+  };
+  /** Epochs finished (equals config.epochs for a completed run). */
+  readonly epochs_completed: number;
+  readonly completed: boolean;
+  /** 1-based epoch of the best validation accuracy; model.json holds its weights. */
+  readonly best_epoch: number;
+  readonly best_val_accuracy: number;
+  /** Test accuracy of model.json (the best-validation model). */
+  readonly test_accuracy: number;
+  readonly test_loss: number;
+  /** Test accuracy after the last epoch (last_model.json). */
+  readonly last_test_accuracy: number;
+  /** Per non-input layer, on the test split, for model.json: mean spikes per neuron per sample. */
+  readonly spikes_per_neuron: number[];
+  /** Per non-input layer: the full statistics of model.json on the test split. */
+  readonly layers: LayerSummary[];
+  /** Training samples per second (forward + backward + update), over all epochs. */
+  readonly samples_per_second: number;
+  /** Wall-clock seconds of all finished epochs (training and evaluation). */
+  readonly seconds: number;
+  readonly started_at: string;
+  readonly finished_at: string;
+}
+
+/**
+ * Trains a network as `config` says and writes the run's files into `opts.out`.
+ * @param config the run's configuration (copied whole into every file)
+ * @param opts output directory, resume flag, progress reporter, abort signal
+ * @returns the summary written to summary.json
+ * @throws TrainingError when the output directory is unusable, the checkpoint belongs to another
+ *   configuration, or the loss or the weights stop being finite (the last good checkpoint is kept)
+ * @throws TrainingInterrupted when `signal` aborts the run
+ * @example
+ * ```ts
+ * const cfg = { ...defaultTrainConfig("yinyang"), epochs: 2 };
+ * await train(cfg, { out: "runs/yy", resume: false, reporter: createReporter() });
+ * ```
+ */
+export async function train(config: TrainConfig, opts: TrainOptions): Promise<TrainSummary> {
+  checkConfig(config);
+  const { out, reporter } = opts;
+  await prepareOutDir(out);
+  const ck = await startingPoint(config, opts);
+  const data = await loadDataset(config.dataset, {
+    dataDir: config.data_dir,
+    seed: config.seed,
+    limitTrain: config.limit_train,
+    limitTest: config.limit_test,
+  });
+  const sizes = [data.inputSize, ...config.hidden, data.classes];
+  const spec = { neuron: config.neuron, sizes };
+  if (ck && ck.weights.some((w, l) => w.length !== sizes[l] * sizes[l + 1])) {
+    throw new TrainingError(
+      `checkpoint in ${out} does not fit the network ${sizes.join("-")}; choose another --out`,
+    );
+  }
+  const weights = ck?.weights ??
+    initWeights(spec, { seed: config.seed, meanInputEvents: data.train.meanEvents });
+  const network: Network = { ...spec, weights };
+  const choice = await (opts.createEngine ?? ((n, c) => createEngine(n, c.device, c.workers)))(
+    network,
+    config,
+  );
+  const engine = choice.engine;
+  try {
+    if (ck) await engine.setOptimizerState(ck.adam);
+    if (ck) reporter.log(`resuming ${out} after epoch ${ck.epoch} of ${config.epochs}`);
+    reporter.log(`training ${config.dataset} ${sizes.join("-")} on ${choice.reason}`);
+    const state = await runEpochs(engine, data, config, opts, ck);
+    if (opts.plots !== false) await writeRunPlots(out, engine, data, config, state);
+    const summary = makeSummary(config, data, sizes, choice, state);
+    await writeFileAtomic(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+    return summary;
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** What the epoch loop leaves behind. */
+export interface RunState {
+  metrics: MetricsRow[];
+  best: Checkpoint["best"];
+  /** Test-split evaluation of the best model (recomputed only when the best epoch was not in this session). */
+  bestTest: { accuracy: number; loss: number; layers: LayerSummary[] };
+  lastWeights: Float64Array[];
+  seconds: number;
+  startedAt: string;
+}
+
+/** Seeds the shuffling stream apart from the weight initialisation, which uses `seed` itself. */
+function shuffleSeed(seed: number): number {
+  return (seed * 0x9e3779b1 + 0x5bd1e995) >>> 0;
+}
+
+async function runEpochs(
+  engine: Engine,
+  data: Dataset,
+  config: TrainConfig,
+  opts: TrainOptions,
+  ck: Checkpoint | null,
+): Promise<RunState> {
+  const { out, reporter, signal } = opts;
+  const sizes = engine.spec.sizes;
+  const rng = new Rng(shuffleSeed(config.seed));
+  if (ck) rng.state = ck.rngState;
+  const metrics = ck ? ck.metrics.slice() : [];
+  let best = ck?.best ?? null;
+  let seconds = ck?.seconds ?? 0;
+  const startedAt = ck?.startedAt || new Date().toISOString();
+  let lastWeights = ck?.weights ?? await engine.getWeights();
+  const n = data.train.size;
+  const bs = config.batch_size;
+  const steps = Math.ceil(n / bs);
+  const interrupted = (epoch: number) =>
+    new TrainingInterrupted(
+      `interrupted during epoch ${
+        epoch + 1
+      }; ${epoch} epoch(s) kept in ${out}/${CHECKPOINT_FILE} (continue with --resume)`,
+      epoch,
+    );
+  for (let epoch = ck?.epoch ?? 0; epoch < config.epochs; epoch++) {
+    const t0 = performance.now();
+    const lr = config.lr * Math.pow(config.lr_decay, epoch);
+    const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+    reporter.start(`epoch ${epoch + 1}/${config.epochs}`, steps);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    const trainStats = emptyStats(sizes.length - 1);
+    for (let step = 0; step < steps; step++) {
+      if (signal?.aborted) {
+        reporter.stop("interrupted");
+        throw interrupted(epoch);
+      }
+      const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
+      const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
+      const m = await engine.trainStep(data.train.encode(Array.from(idx), config.t_in), labels, config.loss, {
+        ...ADAM_DEFAULTS,
+        lr,
+      });
+      if (!Number.isFinite(m.loss)) {
+        reporter.stop("diverged");
+        throw diverged(epoch, step, out, `loss is ${m.loss}`);
+      }
+      lossSum += m.loss;
+      correct += m.correct;
+      seen += m.size;
+      addStats(trainStats, m.stats);
+      reporter.update(step + 1, { loss: lossSum / seen, acc: correct / seen });
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    let val: SplitResult, test: SplitResult;
+    try {
+      val = await evaluateSplit(engine, data.validation, config.t_in, config.loss, { signal });
+      test = await evaluateSplit(engine, data.test, config.t_in, config.loss, { signal });
+    } catch (e) {
+      if (signal?.aborted) {
+        reporter.stop("interrupted");
+        throw interrupted(epoch);
+      }
+      throw e;
+    }
+    const weights = await engine.getWeights();
+    const bad = weights.findIndex((w) => w.some((x) => !Number.isFinite(x)));
+    if (bad >= 0) {
+      reporter.stop("diverged");
+      throw diverged(epoch, steps - 1, out, `weights of layer ${bad + 1} are not finite`);
+    }
+    const seconds_ = (performance.now() - t0) / 1000;
+    seconds += seconds_;
+    const row = epochRow({
+      epoch: epoch + 1,
+      lr,
+      lossSum,
+      correct,
+      seen,
+      val,
+      test,
+      sizes,
+      trainStats,
+      trainSeconds,
+      seconds: seconds_,
+    });
+    metrics.push(row);
+    // Without a validation split the last model counts as the best.
+    const valAcc = Number.isNaN(val.accuracy) ? Infinity : val.accuracy;
+    if (!best || valAcc > best.valAccuracy || (valAcc === Infinity)) {
+      best = { epoch: epoch + 1, valAccuracy: valAcc, weights };
+    }
+    lastWeights = weights;
+    reporter.stop(
+      `epoch ${epoch + 1}/${config.epochs}: loss ${fmt(row.train_loss)} acc ${pct(row.train_acc)} | ` +
+        `val ${pct(val.accuracy)} | test ${pct(test.accuracy)} | ${
+          fmt(row.spikes_per_neuron_l1)
+        } spikes/neuron | ` +
+        `${seconds_.toFixed(1)} s`,
+    );
+    // Files first, checkpoint last: a crash in between repeats this epoch, which gives the same files.
+    const network: Network = { neuron: config.neuron, sizes, weights: best.weights };
+    await writeFileAtomic(
+      `${out}/model.json`,
+      modelFileJson(network, { config, t_in: config.t_in, epoch: best.epoch }),
+    );
+    await writeFileAtomic(
+      `${out}/last_model.json`,
+      modelFileJson({ ...network, weights }, { config, t_in: config.t_in, epoch: epoch + 1 }),
+    );
+    await writeFileAtomic(`${out}/metrics.csv`, metricsCsv(metrics));
+    await writeCheckpoint(out, {
+      config,
+      epoch: epoch + 1,
+      rngState: rng.state,
+      weights,
+      adam: await engine.getOptimizerState(),
+      best,
+      metrics,
+      seconds,
+      startedAt,
+    });
+  }
+  if (!best) throw new TrainingError(`no epoch to run: epochs is ${config.epochs}`);
+  const bestRow = metrics[best.epoch - 1];
+  return {
+    metrics,
+    best,
+    bestTest: {
+      accuracy: bestRow.test_acc,
+      loss: bestRow.test_loss,
+      layers: sizes.slice(1).map((_, l) => ({
+        spikes_per_neuron: bestRow[`spikes_per_neuron_l${l + 1}`],
+        silent_fraction: bestRow[`silent_fraction_l${l + 1}`],
+        cap_hits: bestRow[`cap_hits_l${l + 1}`],
+        grazing: bestRow[`grazing_l${l + 1}`],
+        overflow: bestRow.overflow,
+      })),
+    },
+    lastWeights,
+    seconds,
+    startedAt,
+  };
+}
+
+/**
+ * One row of metrics.csv. Spike statistics (spikes per neuron, silent fraction, cap hits, grazing) are those
+ * of the test split with the weights at the end of the epoch (as in summary.json); `overflow` sums all
+ * phases; `train_*` are means over the epoch's steps, with weights changing as it goes.
+ */
+function epochRow(x: {
+  epoch: number;
+  lr: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  val: SplitResult;
+  test: SplitResult;
+  sizes: readonly number[];
+  trainStats: ReturnType<typeof emptyStats>;
+  trainSeconds: number;
+  seconds: number;
+}): MetricsRow {
+  const row: MetricsRow = {
+    epoch: x.epoch,
+    lr: x.lr,
+    train_loss: x.lossSum / x.seen,
+    train_acc: x.correct / x.seen,
+    val_loss: x.val.loss,
+    val_acc: x.val.accuracy,
+    test_loss: x.test.loss,
+    test_acc: x.test.accuracy,
+  };
+  const layers = layerSummaries(x.test.stats, x.sizes, x.test.size);
+  const fields = ["spikes_per_neuron", "silent_fraction", "cap_hits", "grazing"] as const;
+  for (const f of fields) layers.forEach((s, l) => row[`${f}_l${l + 1}`] = s[f]);
+  let overflow = 0;
+  for (const s of [...x.trainStats, ...x.val.stats, ...x.test.stats]) overflow += s.overflow;
+  row.overflow = overflow;
+  row.train_spikes_per_neuron_l1 = x.trainStats[0].spikes / Math.max(1, x.seen * x.sizes[1]);
+  row.train_seconds = x.trainSeconds;
+  row.eval_seconds = x.val.seconds + x.test.seconds;
+  row.seconds = x.seconds;
+  row.samples_per_s = x.seen / x.trainSeconds;
+  return row;
+}
+
+function makeSummary(
+  config: TrainConfig,
+  data: Dataset,
+  sizes: number[],
+  choice: EngineChoice,
+  state: RunState,
+): TrainSummary {
+  const m = state.metrics;
+  const trainSamples = m.reduce((s, r) => s + r.samples_per_s * r.train_seconds, 0);
+  const trainSeconds = m.reduce((s, r) => s + r.train_seconds, 0);
+  return {
+    format: "multispike-train-summary",
+    version: 1,
+    config,
+    environment: environment(choice),
+    sizes,
+    dataset: {
+      name: data.name,
+      source: data.source,
+      train: data.train.size,
+      validation: data.validation.size,
+      test: data.test.size,
+    },
+    epochs_completed: m.length,
+    completed: m.length >= config.epochs,
+    best_epoch: state.best!.epoch,
+    best_val_accuracy: m[state.best!.epoch - 1].val_acc,
+    test_accuracy: state.bestTest.accuracy,
+    test_loss: state.bestTest.loss,
+    last_test_accuracy: m[m.length - 1].test_acc,
+    spikes_per_neuron: state.bestTest.layers.map((l) => l.spikes_per_neuron),
+    layers: state.bestTest.layers,
+    samples_per_second: trainSamples / Math.max(1e-9, trainSeconds),
+    seconds: state.seconds,
+    started_at: state.startedAt,
+    finished_at: new Date().toISOString(),
+  };
+}
+
+function environment(choice: EngineChoice): Environment {
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    cpus: navigator.hardwareConcurrency ?? 1,
+    device: choice.engine.device,
+    device_reason: choice.reason,
+  };
+}
+
+function diverged(epoch: number, step: number, out: string, what: string): TrainingError {
+  const kept = epoch > 0
+    ? `last good checkpoint (epoch ${epoch}) kept in ${out}`
+    : `no checkpoint was written`;
+  return new TrainingError(
+    `diverged at epoch ${epoch + 1} step ${step + 1} (${what}); ${kept}; try a smaller --lr`,
+  );
+}
+
+/** Rejects settings no run can use, before any work. */
+function checkConfig(c: TrainConfig): void {
+  const bad = (what: string) => {
+    throw new TrainingError(`invalid training configuration: ${what}`);
+  };
+  try {
+    validateNeuronParams(c.neuron);
+  } catch (e) {
+    if (e instanceof RangeError) bad(e.message);
+    throw e;
+  }
+  const posInt = (x: number) => Number.isInteger(x) && x >= 1;
+  const pos = (x: number) => Number.isFinite(x) && x > 0;
+  if (!posInt(c.epochs)) bad(`epochs must be an integer >= 1, got ${c.epochs}`);
+  if (!posInt(c.batch_size)) bad(`batch_size must be an integer >= 1, got ${c.batch_size}`);
+  if (!pos(c.lr)) bad(`lr must be a finite number > 0, got ${c.lr}`);
+  if (!pos(c.lr_decay) || c.lr_decay > 1) bad(`lr_decay must be in (0, 1], got ${c.lr_decay}`);
+  if (!pos(c.t_in)) bad(`t_in must be a finite number > 0, got ${c.t_in}`);
+  if (c.hidden.length === 0 || !c.hidden.every(posInt)) {
+    bad(`hidden sizes must be integers >= 1, got [${c.hidden}]`);
+  }
+  if (!pos(c.loss.tau0)) bad(`loss.tau0 must be a finite number > 0, got ${c.loss.tau0}`);
+}
+
+/** The checkpoint to continue from, after checking that it belongs to this configuration. */
+async function startingPoint(config: TrainConfig, opts: TrainOptions): Promise<Checkpoint | null> {
+  const { out } = opts;
+  if (!opts.resume) {
+    if (await exists(`${out}/${CHECKPOINT_FILE}`)) {
+      throw new TrainingError(
+        `${out} already holds a training run; continue it with --resume or choose another --out`,
+      );
+    }
+    return null;
+  }
+  const ck = await readCheckpoint(out);
+  if (!ck) return null;
+  const diff = configDifference(ck.config, config);
+  if (diff) throw new TrainingError(`checkpoint in ${out} was made with another configuration: ${diff}`);
+  if (ck.epoch > config.epochs) {
+    throw new TrainingError(
+      `checkpoint in ${out} has ${ck.epoch} epochs done, more than the ${config.epochs} asked for`,
+    );
+  }
+  return ck;
+}
+
+const fmt = (x: number) => Number.isFinite(x) ? x.toPrecision(4) : String(x);
+const pct = (x: number) => Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : "-";

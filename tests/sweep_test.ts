@@ -1,0 +1,156 @@
+/**
+ * Sweeps: the grid and its shards, tau modes, aggregation, and a tiny real sweep (CPU engine) that is
+ * resumable, split into shards and merged.
+ */
+import assert from "node:assert/strict";
+import type { Reporter } from "../src/report/progress.ts";
+import type { TrainConfig } from "../src/train/config.ts";
+import { defaultTrainConfig } from "../src/train/defaults.ts";
+import { TrainingError } from "../src/train/errors.ts";
+import { mergeSweeps, runSweep, SWEEP_PRESETS, type SweepConfig } from "../src/train/sweep.ts";
+import { gridPoints, gridSpec, shardPoints, timeConstants } from "../src/train/sweep_grid.ts";
+import { spread, type SweepJson } from "../src/train/sweep_report.ts";
+
+const quiet: Reporter = { start() {}, update() {}, stop() {}, log() {} };
+
+const BASE: TrainConfig = {
+  ...defaultTrainConfig("yinyang"),
+  hidden: [8],
+  epochs: 1,
+  limit_train: 64,
+  limit_test: 64,
+  device: "cpu",
+  workers: 1,
+};
+
+function tiny(out: string, extra: Partial<SweepConfig> = {}): SweepConfig {
+  return {
+    dataset: "yinyang",
+    taus: [2, 5],
+    tau_mode: "tied",
+    max_spikes: [1, 4],
+    seeds: [0],
+    base: BASE,
+    out,
+    ...extra,
+  };
+}
+
+Deno.test("grid: canonical order, keys, per-point configs", () => {
+  const points = gridPoints(gridSpec(tiny("x", { seeds: [0, 1] })));
+  assert.equal(points.length, 8);
+  assert.deepEqual(points.map((p) => p.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.equal(points[0].key, "tau-2_k-1_seed-0");
+  assert.equal(points[3].key, "tau-2_k-4_seed-1");
+  assert.equal(new Set(points.map((p) => p.key)).size, 8);
+  const p = points[7];
+  assert.deepEqual([p.tau, p.max_spikes, p.seed], [5, 4, 1]);
+  assert.deepEqual(
+    [p.config.neuron.tau_m, p.config.neuron.tau_s, p.config.neuron.max_spikes, p.config.seed],
+    [5, 5, 4, 1],
+  );
+  assert.equal(p.config.neuron.t_max, BASE.neuron.t_max);
+  assert.equal(p.config.hidden, BASE.hidden);
+});
+
+Deno.test("tau modes set the time constants as documented", () => {
+  const base = { ...BASE, neuron: { ...BASE.neuron, tau_m: 7, tau_s: 3 } };
+  const at = (mode: SweepConfig["tau_mode"], ratio?: number) =>
+    timeConstants(gridSpec(tiny("x", { tau_mode: mode, ratio, base })), 4);
+  assert.deepEqual(at("tied"), { tau_m: 4, tau_s: 4 });
+  assert.deepEqual(at("ratio"), { tau_m: 4, tau_s: 2 });
+  assert.deepEqual(at("ratio", 4), { tau_m: 4, tau_s: 1 });
+  assert.deepEqual(at("m"), { tau_m: 4, tau_s: 3 });
+  assert.deepEqual(at("s"), { tau_m: 7, tau_s: 4 });
+});
+
+Deno.test("shards split the grid into disjoint, covering, deterministic parts", () => {
+  const points = gridPoints(gridSpec(tiny("x", { taus: [1, 2, 5], seeds: [0, 1, 2] })));
+  for (const n of [1, 2, 3, 5, 18, 25]) {
+    const parts = Array.from(
+      { length: n },
+      (_, i) => shardPoints(points, { index: i, count: n }).map((p) => p.key),
+    );
+    const all = parts.flat();
+    assert.equal(all.length, points.length, `n = ${n}`);
+    assert.equal(new Set(all).size, points.length, `n = ${n}`);
+    const sizes = parts.map((p) => p.length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `unbalanced for n = ${n}: ${sizes}`);
+    assert.deepEqual(shardPoints(points, { index: 0, count: n }).map((p) => p.key), parts[0]);
+  }
+  assert.deepEqual(shardPoints(points, undefined), points);
+});
+
+Deno.test("spread: mean and sample standard deviation", () => {
+  assert.deepEqual(spread([0.5]), { mean: 0.5, std: 0 });
+  const s = spread([1, 2, 3, 4]);
+  assert.equal(s.mean, 2.5);
+  assert.ok(Math.abs(s.std - Math.sqrt(5 / 3)) < 1e-12);
+  assert.ok(Number.isNaN(spread([]).mean));
+});
+
+Deno.test("presets: the tau sweep compares multi-spike with single-spike over several seeds", () => {
+  for (const name of ["yinyang-tau", "mnist-tau"]) {
+    const p = SWEEP_PRESETS[name];
+    assert.ok(p, name);
+    assert.ok(p.max_spikes.includes(1) && p.max_spikes.some((k) => k > 1));
+    assert.ok(p.seeds.length >= 3 && p.taus.length >= 4);
+    assert.equal(p.base.dataset, p.dataset);
+  }
+});
+
+Deno.test("a tiny sweep: shards, resumption, merge", async () => {
+  const root = await Deno.makeTempDir({ prefix: "multispike_sweep_test_" });
+  const [a, b, merged] = [`${root}/a`, `${root}/b`, `${root}/merged`];
+  const ra = await runSweep(tiny(a, { shard: { index: 0, count: 2 } }), quiet);
+  assert.deepEqual([ra.ran, ra.skipped], [2, 0]);
+  assert.equal(ra.sweep.runs_finished, 2);
+  assert.equal(ra.sweep.runs_total, 4);
+  // Shard 0 of 2 holds grid points 0 and 2: tau 2 and tau 5 with max_spikes 1.
+  assert.deepEqual(ra.sweep.points.map((p) => [p.tau, p.max_spikes]), [[2, 1], [5, 1]]);
+
+  // Run again: finished points are skipped, nothing is retrained.
+  const mtime = (await Deno.stat(`${a}/points/tau-2_k-1_seed-0/summary.json`)).mtime;
+  const again = await runSweep(tiny(a, { shard: { index: 0, count: 2 } }), quiet);
+  assert.deepEqual([again.ran, again.skipped], [0, 2]);
+  assert.deepEqual((await Deno.stat(`${a}/points/tau-2_k-1_seed-0/summary.json`)).mtime, mtime);
+
+  const rb = await runSweep(tiny(b, { shard: { index: 1, count: 2 } }), quiet);
+  assert.equal(rb.ran, 2);
+  const m = await mergeSweeps([a, b], merged);
+  assert.equal(m.runs_finished, 4);
+  assert.deepEqual(m.points.map((p) => [p.tau, p.max_spikes]), [[2, 1], [2, 4], [5, 1], [5, 4]]);
+  for (const p of m.points) {
+    assert.equal(p.runs, 1);
+    assert.ok(p.test_accuracy.mean >= 0 && p.test_accuracy.mean <= 1);
+    assert.equal(p.test_accuracy.std, 0);
+    assert.ok(p.spikes_per_neuron[0].mean >= 0 && p.spikes_per_neuron[0].mean <= p.max_spikes);
+  }
+  // Single-spike networks spike at most once per neuron.
+  for (const p of m.points.filter((p) => p.max_spikes === 1)) assert.ok(p.spikes_per_neuron[0].mean <= 1);
+  assert.equal(m.best_tau.length, 2);
+
+  const csv = (await Deno.readTextFile(`${merged}/sweep.csv`)).trim().split("\n");
+  assert.equal(csv.length, 5);
+  assert.match(csv[0], /^key,dataset,tau,tau_m,tau_s,max_spikes,seed,test_accuracy/);
+  const json: SweepJson = JSON.parse(await Deno.readTextFile(`${merged}/sweep.json`));
+  assert.deepEqual(json.grid.taus, [2, 5]);
+  assert.equal(json.runs_finished, 4);
+  assert.match(await Deno.readTextFile(`${merged}/sweep.svg`), /<svg/);
+  assert.ok((await Deno.stat(`${merged}/sweep.png`)).size > 0);
+  for (const key of ["tau-2_k-1_seed-0", "tau-5_k-4_seed-0"]) {
+    assert.ok((await Deno.stat(`${merged}/points/${key}/summary.json`)).isFile);
+  }
+  // The merged sweep is complete: running the whole grid there trains nothing.
+  const full = await runSweep(tiny(merged), quiet);
+  assert.deepEqual([full.ran, full.skipped], [0, 4]);
+
+  // Another grid in the same directory, or shards of different grids, are refused.
+  await assert.rejects(
+    runSweep(tiny(a, { taus: [3] }), quiet),
+    (e) => e instanceof TrainingError && /taus/.test(e.message),
+  );
+  await runSweep(tiny(`${root}/c`, { seeds: [1], taus: [2], max_spikes: [1] }), quiet);
+  await assert.rejects(mergeSweeps([a, `${root}/c`], `${root}/d`), (e) => e instanceof TrainingError);
+  await Deno.remove(root, { recursive: true });
+});

@@ -1,0 +1,359 @@
+/**
+ * Training, checkpoints and evaluation on a tiny Yin-Yang network with the CPU engine: files and their
+ * contents, bit-for-bit resumption, determinism, divergence, bad output directories, `eval`.
+ */
+import assert from "node:assert/strict";
+import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
+import type {
+  AdamConfig,
+  Engine,
+  LossConfig,
+  Network,
+  SpikeInput,
+  StepMetrics,
+} from "../src/engine/engine.ts";
+import { readModelFile } from "../src/model/model_file.ts";
+import type { Reporter } from "../src/report/progress.ts";
+import { readCheckpoint } from "../src/train/checkpoint.ts";
+import type { TrainConfig } from "../src/train/config.ts";
+import { defaultTrainConfig } from "../src/train/defaults.ts";
+import { TrainingError, TrainingInterrupted } from "../src/train/errors.ts";
+import { evaluateModel } from "../src/train/evaluate.ts";
+import { train, type TrainSummary } from "../src/train/trainer.ts";
+
+const TINY: TrainConfig = {
+  ...defaultTrainConfig("yinyang"),
+  hidden: [16],
+  epochs: 2,
+  batch_size: 32,
+  limit_train: 200,
+  limit_test: 200,
+  device: "cpu",
+  workers: 1,
+};
+
+/** A reporter that records what it was told, and can run a hook on every update. */
+function recorder(onUpdate?: (label: string, done: number) => void) {
+  const lines: string[] = [];
+  let label = "";
+  const reporter: Reporter = {
+    start(l: string) {
+      label = l;
+    },
+    update(done: number) {
+      onUpdate?.(label, done);
+    },
+    stop(summary?: string) {
+      if (summary) lines.push(summary);
+    },
+    log(line: string) {
+      lines.push(line);
+    },
+  };
+  return { reporter, lines };
+}
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "multispike_train_test_" });
+}
+
+async function modelWeights(path: string): Promise<Float64Array[]> {
+  return (await readModelFile(path)).network.weights;
+}
+
+function parseCsvText(text: string): Record<string, string>[] {
+  const [head, ...lines] = text.trim().split("\n");
+  const cols = head.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
+}
+
+/** Metrics without the wall-clock columns, which differ between runs. */
+function timeless(rows: Record<string, number>[]) {
+  return rows.map((r) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !/seconds|samples_per_s/.test(k)))
+  );
+}
+
+Deno.test("train writes every file with sane contents", async () => {
+  const out = await tempDir();
+  const { reporter, lines } = recorder();
+  const s = await train(TINY, { out, resume: false, reporter });
+  for (
+    const f of [
+      "metrics.csv",
+      "summary.json",
+      "model.json",
+      "last_model.json",
+      "checkpoint.json",
+      "curves.svg",
+      "curves.png",
+      "raster.svg",
+    ]
+  ) {
+    const info = await Deno.stat(`${out}/${f}`);
+    assert.ok(info.size > 0, `${f} is empty`);
+  }
+  // metrics.csv: one row per epoch, the agreed columns, accuracies in [0, 1].
+  const rows = parseCsvText(await Deno.readTextFile(`${out}/metrics.csv`));
+  assert.equal(rows.length, 2);
+  for (
+    const c of [
+      "epoch",
+      "lr",
+      "train_loss",
+      "train_acc",
+      "val_loss",
+      "val_acc",
+      "test_loss",
+      "test_acc",
+      "spikes_per_neuron_l1",
+      "spikes_per_neuron_l2",
+      "silent_fraction_l1",
+      "cap_hits_l1",
+      "grazing_l1",
+      "overflow",
+      "seconds",
+      "samples_per_s",
+    ]
+  ) {
+    assert.ok(c in rows[0], `metrics.csv lacks ${c}`);
+  }
+  assert.deepEqual(rows.map((r) => Number(r.epoch)), [1, 2]);
+  assert.equal(Number(rows[1].lr), TINY.lr * TINY.lr_decay);
+  for (const r of rows) {
+    for (const c of ["train_acc", "val_acc", "test_acc", "silent_fraction_l1"]) {
+      const x = Number(r[c]);
+      assert.ok(x >= 0 && x <= 1, `${c} = ${x}`);
+    }
+    assert.ok(Number(r.train_loss) > 0 && Number.isFinite(Number(r.train_loss)));
+    assert.ok(
+      Number(r.spikes_per_neuron_l1) >= 0 && Number(r.spikes_per_neuron_l1) <= TINY.neuron.max_spikes,
+    );
+  }
+  // summary.json: the returned summary, the best-validation epoch's test accuracy, environment.
+  const onDisk: TrainSummary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
+  assert.deepEqual(onDisk.config, TINY);
+  assert.equal(onDisk.test_accuracy, s.test_accuracy);
+  assert.equal(onDisk.completed, true);
+  assert.equal(onDisk.epochs_completed, 2);
+  assert.equal(onDisk.environment.device, "cpu");
+  assert.equal(onDisk.environment.deno, Deno.version.deno);
+  assert.equal(s.test_accuracy, Number(rows[s.best_epoch - 1].test_acc));
+  assert.equal(s.spikes_per_neuron.length, 2);
+  assert.ok(s.samples_per_second > 0);
+  assert.equal(s.sizes[1], 16);
+  // model.json: the model format with config and t_in, the best epoch's weights.
+  const model = await readModelFile(`${out}/model.json`);
+  assert.deepEqual(model.network.sizes, s.sizes);
+  assert.equal(model.t_in, TINY.t_in);
+  assert.deepEqual(model.config, TINY);
+  assert.equal((model.raw as { epoch: number }).epoch, s.best_epoch);
+  const ck = await readCheckpoint(out);
+  assert.equal(ck!.epoch, 2);
+  assert.deepEqual(model.network.weights, ck!.best!.weights);
+  assert.deepEqual(await modelWeights(`${out}/last_model.json`), ck!.weights);
+  assert.ok(lines.some((l) => l.startsWith("epoch 2/2")));
+  assert.match(await Deno.readTextFile(`${out}/curves.svg`), /<svg/);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("same seed gives the same run, another seed another", async () => {
+  const [a, b, c] = [await tempDir(), await tempDir(), await tempDir()];
+  const cfg = { ...TINY, epochs: 1 };
+  await train(cfg, { out: a, resume: false, reporter: recorder().reporter, plots: false });
+  await train(cfg, { out: b, resume: false, reporter: recorder().reporter, plots: false });
+  await train({ ...cfg, seed: 1 }, { out: c, resume: false, reporter: recorder().reporter, plots: false });
+  assert.deepEqual(await modelWeights(`${a}/last_model.json`), await modelWeights(`${b}/last_model.json`));
+  assert.notDeepEqual(await modelWeights(`${a}/last_model.json`), await modelWeights(`${c}/last_model.json`));
+  for (const d of [a, b, c]) await Deno.remove(d, { recursive: true });
+});
+
+Deno.test("an interrupted run resumes bit-for-bit", async () => {
+  const cfg = { ...TINY, epochs: 3 };
+  const whole = await tempDir();
+  await train(cfg, { out: whole, resume: false, reporter: recorder().reporter, plots: false });
+
+  const cut = await tempDir();
+  const ctl = new AbortController();
+  // Abort in the middle of epoch 2: epoch 1 is checkpointed, epoch 2 must leave no trace.
+  const { reporter } = recorder((label, done) => {
+    if (label.startsWith("epoch 2/") && done === 3) ctl.abort();
+  });
+  const before = train(cfg, { out: cut, resume: false, reporter, signal: ctl.signal, plots: false });
+  const err = await before.then(() => null, (e) => e);
+  assert.ok(err instanceof TrainingInterrupted, String(err));
+  assert.equal(err.exitCode, 130);
+  assert.equal(err.epochsDone, 1);
+  assert.equal((await readCheckpoint(cut))!.epoch, 1);
+  assert.equal(parseCsvText(await Deno.readTextFile(`${cut}/metrics.csv`)).length, 1);
+
+  const { reporter: r2, lines } = recorder();
+  const resumed = await train(cfg, { out: cut, resume: true, reporter: r2, plots: false });
+  assert.ok(lines.some((l) => l.includes("resuming")));
+  assert.deepEqual(
+    await modelWeights(`${cut}/last_model.json`),
+    await modelWeights(`${whole}/last_model.json`),
+  );
+  assert.deepEqual(await modelWeights(`${cut}/model.json`), await modelWeights(`${whole}/model.json`));
+  const ckA = (await readCheckpoint(whole))!;
+  const ckB = (await readCheckpoint(cut))!;
+  assert.deepEqual(ckB.adam, ckA.adam);
+  assert.equal(ckB.rngState, ckA.rngState);
+  assert.deepEqual(timeless(ckB.metrics), timeless(ckA.metrics));
+  const wholeSummary: TrainSummary = JSON.parse(await Deno.readTextFile(`${whole}/summary.json`));
+  assert.equal(resumed.test_accuracy, wholeSummary.test_accuracy);
+  assert.equal(resumed.best_epoch, wholeSummary.best_epoch);
+
+  // Resuming a finished run changes nothing; more epochs continue it.
+  await train(cfg, { out: cut, resume: true, reporter: recorder().reporter, plots: false });
+  assert.deepEqual(
+    await modelWeights(`${cut}/last_model.json`),
+    await modelWeights(`${whole}/last_model.json`),
+  );
+  const longer = await train({ ...cfg, epochs: 4 }, {
+    out: cut,
+    resume: true,
+    reporter: recorder().reporter,
+    plots: false,
+  });
+  assert.equal(longer.epochs_completed, 4);
+  for (const d of [whole, cut]) await Deno.remove(d, { recursive: true });
+});
+
+Deno.test("a checkpoint from another configuration is refused", async () => {
+  const out = await tempDir();
+  await train({ ...TINY, epochs: 1 }, { out, resume: false, reporter: recorder().reporter, plots: false });
+  const ck = await Deno.readTextFile(`${out}/checkpoint.json`);
+  await assert.rejects(
+    train({ ...TINY, epochs: 2, lr: TINY.lr * 2 }, { out, resume: true, reporter: recorder().reporter }),
+    (e) => e instanceof TrainingError && e.exitCode === 2 && /another configuration: lr/.test(e.message),
+  );
+  await assert.rejects(
+    train({ ...TINY, neuron: { ...TINY.neuron, max_spikes: 1 } }, {
+      out,
+      resume: true,
+      reporter: recorder().reporter,
+    }),
+    (e) => e instanceof TrainingError && /neuron\.max_spikes/.test(e.message),
+  );
+  // Without --resume an existing run is not overwritten.
+  await assert.rejects(
+    train(TINY, { out, resume: false, reporter: recorder().reporter }),
+    (e) => e instanceof TrainingError && /--resume/.test(e.message),
+  );
+  assert.equal(await Deno.readTextFile(`${out}/checkpoint.json`), ck);
+  await Deno.remove(out, { recursive: true });
+});
+
+/** The CPU engine, except that the loss turns NaN at a chosen step (counted from 1 over the whole run). */
+class NanAtStep implements Engine {
+  #steps = 0;
+  constructor(readonly inner: CpuEngine, readonly nanAt: number) {}
+  get device() {
+    return this.inner.device;
+  }
+  get spec() {
+    return this.inner.spec;
+  }
+  getWeights() {
+    return this.inner.getWeights();
+  }
+  setWeights(w: Float64Array[]) {
+    return this.inner.setWeights(w);
+  }
+  forward(input: SpikeInput) {
+    return this.inner.forward(input);
+  }
+  evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig) {
+    return this.inner.evaluate(input, labels, loss);
+  }
+  gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig) {
+    return this.inner.gradients(input, labels, loss);
+  }
+  async trainStep(
+    input: SpikeInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    adam: AdamConfig,
+  ): Promise<StepMetrics> {
+    const m = await this.inner.trainStep(input, labels, loss, adam);
+    return ++this.#steps === this.nanAt ? { ...m, loss: NaN } : m;
+  }
+  getOptimizerState() {
+    return this.inner.getOptimizerState();
+  }
+  setOptimizerState(s: Awaited<ReturnType<CpuEngine["getOptimizerState"]>>) {
+    return this.inner.setOptimizerState(s);
+  }
+  dispose() {
+    this.inner.dispose();
+  }
+}
+
+Deno.test("a diverging run stops with TrainingError and keeps the last good checkpoint", async () => {
+  const out = await tempDir();
+  const steps = Math.ceil(TINY.limit_train / TINY.batch_size);
+  // NaN at the 2nd step of epoch 2.
+  const createEngine = (n: Network) =>
+    Promise.resolve({ engine: new NanAtStep(new CpuEngine(n, { workers: 1 }), steps + 2), reason: "test" });
+  await assert.rejects(
+    train(TINY, { out, resume: false, reporter: recorder().reporter, createEngine, plots: false }),
+    (e) =>
+      e instanceof TrainingError && e.exitCode === 2 &&
+      /diverged at epoch 2 step 2/.test(e.message) && e.message.includes(out),
+  );
+  const ck = (await readCheckpoint(out))!;
+  assert.equal(ck.epoch, 1);
+  assert.ok(ck.weights.every((w) => w.every(Number.isFinite)));
+  assert.equal(parseCsvText(await Deno.readTextFile(`${out}/metrics.csv`)).length, 1);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("an unusable output directory fails before any work", async () => {
+  const dir = await tempDir();
+  const file = `${dir}/a_file`;
+  await Deno.writeTextFile(file, "x");
+  await assert.rejects(
+    train(TINY, { out: `${file}/run`, resume: false, reporter: recorder().reporter }),
+    (e) => e instanceof TrainingError && /not writable/.test(e.message),
+  );
+  await assert.rejects(
+    train({ ...TINY, lr: -1 }, { out: `${dir}/run`, resume: false, reporter: recorder().reporter }),
+    (e) => e instanceof TrainingError && /lr/.test(e.message),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("eval reproduces the training summary's test accuracy and writes its files", async () => {
+  const run = await tempDir();
+  const s = await train(TINY, { out: run, resume: false, reporter: recorder().reporter, plots: false });
+  const out = `${run}/eval`;
+  const r = await evaluateModel({
+    model: `${run}/model.json`,
+    dataset: "yinyang",
+    device: "cpu",
+    out,
+    limitTest: TINY.limit_test,
+    reporter: recorder().reporter,
+  });
+  assert.equal(r.accuracy, s.test_accuracy);
+  assert.equal(r.samples, TINY.limit_test);
+  assert.equal(r.confusion.flat().reduce((a, b) => a + b, 0), r.samples);
+  assert.equal(r.confusion.reduce((a, row, c) => a + row[c], 0), r.correct);
+  assert.equal(r.confusion.reduce((a, row) => a + row[row.length - 1], 0), r.no_output_spike);
+  assert.equal(r.per_class.reduce((a, p) => a + p.support, 0), r.samples);
+  assert.deepEqual(r.spikes_per_neuron, s.spikes_per_neuron);
+  assert.ok(r.ties >= 0 && r.ties <= r.samples);
+  if (r.samples > r.no_output_spike) {
+    assert.ok(r.decision_time.min <= r.decision_time.median && r.decision_time.median <= r.decision_time.max);
+    assert.ok(r.decision_time.min >= 0 && r.decision_time.max <= TINY.neuron.t_max);
+  }
+  const json = JSON.parse(await Deno.readTextFile(`${out}/eval.json`));
+  assert.equal(json.accuracy, r.accuracy);
+  const confusion = (await Deno.readTextFile(`${out}/confusion.csv`)).trim().split("\n");
+  assert.equal(confusion.length, 1 + r.confusion.length);
+  assert.match(confusion[0], /none$/);
+  const perClass = (await Deno.readTextFile(`${out}/per_class.csv`)).trim().split("\n");
+  assert.equal(perClass.length, 1 + r.confusion.length);
+  await Deno.remove(run, { recursive: true });
+});

@@ -107,6 +107,7 @@ export function buildProgram() {
     .addOption(new Option("--device <device>", "engine").choices(DEVICES).default("auto" as const))
     .option("--out <dir>", "write eval.json and CSV files here")
     .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
+    .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
     .option("-q, --quiet", "no progress output")
     .action(async (opts) => {
       const { evalCommand } = await import("./src/cli/eval_command.ts");
@@ -115,28 +116,48 @@ export function buildProgram() {
 
   program.command("sweep")
     .description("Train over a grid of time constants, spike caps and seeds; or merge shards with --merge.")
-    .option("--preset <name>", "a named grid (e.g. yinyang-tau); other options override it")
-    .addOption(new Option("--dataset <name>", "dataset").choices(DATASET_NAMES))
+    .option("--preset <name>", "a named grid: yinyang-tau or mnist-tau; options given override it")
+    .addOption(
+      new Option("--dataset <name>", "dataset (default: the preset's, else mnist)").choices(DATASET_NAMES),
+    )
     .option("--data-dir <dir>", "directory with the dataset's files instead of the packaged ones")
     .option("--taus <list>", "time constants, e.g. 1,2,5,10,20", parsePositiveList)
     .addOption(
       new Option(
         "--tau-mode <mode>",
-        "tied: tau_m = tau_s = tau; ratio: tau_m = tau, tau_s = tau/2; m or s: vary one",
+        "tied: tau_m = tau_s = tau; ratio: tau_m = tau, tau_s = tau / --ratio; m or s: vary one",
       )
         .choices(TAU_MODES),
     )
-    .option("--max-spikes <list>", "spike caps, e.g. 1,8", parsePositiveIntList)
-    .option("--seeds <list>", "seeds, e.g. 0,1,2", parseNonNegativeIntList)
+    .option("--ratio <r>", "tau_m / tau_s in --tau-mode ratio (default 2)", parsePositive)
+    .option("--tau-m <T>", "the fixed tau_m in --tau-mode s", parsePositive)
+    .option("--tau-s <T>", "the fixed tau_s in --tau-mode m", parsePositive)
+    .option("--max-spikes <list>", "spike caps, e.g. 1,8 (default 1,8)", parsePositiveIntList)
+    .option("--seeds <list>", "seeds, e.g. 0,1,2 (default 0)", parseNonNegativeIntList)
     .option("--hidden <sizes>", "hidden layer sizes, comma-separated", parseLayerSizes)
     .option("--epochs <n>", "training epochs per run", parsePositiveInt)
+    .option("--batch-size <n>", "samples per step", parsePositiveInt)
+    .option("--lr <rate>", "Adam learning rate", parsePositive)
+    .option(
+      "--lr-decay <factor>",
+      "learning rate multiplied by this after every epoch, in (0, 1]",
+      parseFraction,
+    )
+    .option("--theta <x>", "firing threshold", parsePositive)
+    .option("--t-max <T>", "end of the time window (fixed across the sweep)", parsePositive)
+    .option("--t-in <T>", "input window", parsePositive)
+    .addOption(new Option("--loss <kind>", "readout and loss").choices(LOSSES))
+    .option("--tau0 <T>", "temperature of the readout", parsePositive)
     .option("--limit-train <n>", "use only the first N training samples (0 = all)", parseNonNegativeInt)
     .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
     .addOption(new Option("--device <device>", "engine").choices(DEVICES))
     .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
     .option("--shard <i/n>", "run only shard i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/8", parseShard)
-    .option("--out <dir>", "output directory (finished runs in it are skipped)")
-    .option("--merge <dirs...>", "join the shard directories given into --out instead of training")
+    .option(
+      "--out <dir>",
+      "output directory; finished runs in it are skipped (default with a preset: runs/<preset>)",
+    )
+    .option("--merge <dirs...>", "join these shard directories into --out instead of training")
     .option("-q, --quiet", "no progress output")
     .action(async (opts) => {
       const { sweepCommand } = await import("./src/cli/sweep_command.ts");

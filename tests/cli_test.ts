@@ -5,6 +5,11 @@ import assert from "node:assert/strict";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
 import { DEFAULT_LOSS } from "../src/engine/loss.ts";
 import { parseModel, readModelFile } from "../src/model/model_file.ts";
+import { errorLine, isUserError, UsageError } from "../src/cli/errors.ts";
+import { interruptedLine } from "../src/cli/interrupt.ts";
+import { parseLayerSizes, parseNumber, parseShard } from "../src/cli/parsers.ts";
+import { trainConfigFromOptions } from "../src/cli/train_command.ts";
+import { defaultTrainConfig } from "../src/train/defaults.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -75,6 +80,55 @@ function inputOf(pairs: number[][]) {
     time: Float64Array.from(pairs, (p) => p[1]),
   };
 }
+
+Deno.test("train options override the dataset defaults field by field", () => {
+  const base = defaultTrainConfig("yinyang");
+  assert.deepEqual(trainConfigFromOptions(base, {}), base);
+  const tied = trainConfigFromOptions(base, { tau: 2.5, hidden: [7, 3], epochs: 1, loss: "multi-spike" });
+  assert.equal(tied.neuron.tau_m, 2.5);
+  assert.equal(tied.neuron.tau_s, 2.5);
+  assert.deepEqual(tied.hidden, [7, 3]);
+  assert.equal(tied.epochs, 1);
+  assert.equal(tied.loss.kind, "multi-spike");
+  assert.equal(tied.loss.tau0, base.loss.tau0);
+  assert.equal(tied.lr, base.lr);
+  assert.ok(Object.isFrozen(tied));
+  const split = trainConfigFromOptions(base, {
+    tauM: 8,
+    maxSpikes: 1,
+    tMax: 12,
+    tIn: 3,
+    dataDir: "/d",
+    workers: 1,
+  });
+  assert.equal(split.neuron.tau_m, 8);
+  assert.equal(split.neuron.tau_s, base.neuron.tau_s);
+  assert.equal(split.neuron.max_spikes, 1);
+  assert.equal(split.neuron.t_max, 12);
+  assert.equal(split.t_in, 3);
+  assert.equal(split.data_dir, "/d");
+  assert.equal(split.workers, 1);
+  assert.equal(base.neuron.tau_m, defaultTrainConfig("yinyang").neuron.tau_m, "base untouched");
+});
+
+Deno.test("parsers and error helpers", () => {
+  assert.equal(parseNumber("1e-3"), 1e-3);
+  assert.equal(parseNumber(".5"), 0.5);
+  for (const bad of ["", " ", "0x10", "Infinity", "1,5", "NaN", "1e999"]) {
+    assert.throws(() => parseNumber(bad), /not a number/, JSON.stringify(bad));
+  }
+  assert.deepEqual(parseLayerSizes("400, 200"), [400, 200]);
+  assert.deepEqual(parseShard("2/8"), { index: 2, count: 8 });
+  assert.throws(() => parseShard("8/8"), /0 <= i < n/);
+  assert.equal(errorLine("error: bad\n(Did you mean x?)"), "multispike: error: bad (Did you mean x?)");
+  assert.ok(isUserError(new UsageError("x")));
+  assert.ok(!isUserError(new RangeError("x")), "a RangeError is a bug");
+  assert.equal(
+    interruptedLine(["train", "--out", "runs/a b"], "runs/a b"),
+    "multispike: interrupted; the last checkpoint is kept in runs/a b; continue with: " +
+      "multispike train --out 'runs/a b' --resume",
+  );
+});
 
 Deno.test("--help lists the commands and exits 0", async () => {
   const r = await cli("--help");

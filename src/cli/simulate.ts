@@ -35,6 +35,8 @@ export interface SimulateSummary {
   readonly spikes: number[];
   /** (layers) neurons without a spike per non-input layer. */
   readonly silent: number[];
+  /** (layers) neurons per non-input layer. */
+  readonly neurons: number[];
   /** Output neuron that fired first; -1 when all are silent. */
   readonly prediction: number;
   /** Loss for `label`, when given. */
@@ -86,6 +88,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateSummary> 
       device: engine.device,
       spikes: layers.map((ns) => ns.reduce((n, ts) => n + ts.length, 0)),
       silent: layers.map((ns) => ns.filter((ts) => ts.length === 0).length),
+      neurons: layers.map((ns) => ns.length),
       prediction: firstToFire(layers[layers.length - 1]),
       loss,
     };
@@ -99,7 +102,9 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateSummary> 
  * @param s what `simulate` returned
  */
 export function formatSimulateSummary(s: SimulateSummary): string {
-  const layers = s.spikes.map((n, l) => `layer ${l + 1}: ${n} spikes, ${s.silent[l]} silent neurons`);
+  const layers = s.spikes.map((n, l) =>
+    `layer ${l + 1}: ${n} spikes, ${s.silent[l]} of ${s.neurons[l]} neurons silent`
+  );
   const lines = [
     `device: ${s.device}`,
     ...layers,

@@ -1,0 +1,60 @@
+/**
+ * `multispike eval`: `evaluateModel` with a progress reporter, and its headline figures on stdout.
+ * @module
+ */
+import type { DatasetName } from "../data/dataset.ts";
+import { createReporter } from "../report/progress.ts";
+import type { DeviceChoice } from "../train/config.ts";
+import { type EvalReport, evaluateModel } from "../train/evaluate.ts";
+
+/** Options of `eval` as commander parses them. */
+export interface EvalCliOptions {
+  readonly model: string;
+  readonly dataset: DatasetName;
+  readonly dataDir?: string;
+  readonly device: DeviceChoice;
+  readonly out?: string;
+  readonly limitTest?: number;
+  readonly workers?: number;
+  readonly quiet?: boolean;
+}
+
+/**
+ * Runs `eval` for the command line.
+ * @param o parsed options
+ */
+export async function evalCommand(o: EvalCliOptions): Promise<void> {
+  const reporter = createReporter({ tty: Deno.stderr.isTerminal(), quiet: o.quiet ?? false });
+  const report = await evaluateModel({
+    model: o.model,
+    dataset: o.dataset,
+    dataDir: o.dataDir,
+    device: o.device,
+    out: o.out,
+    limitTest: o.limitTest,
+    workers: o.workers,
+    reporter,
+  });
+  console.log(formatEvalReport(report, o.out));
+}
+
+/**
+ * The headline of an evaluation, one fact per line.
+ * @param r the report
+ * @param out where the files went, if anywhere
+ */
+export function formatEvalReport(r: EvalReport, out?: string): string {
+  const d = r.decision_time;
+  const lines = [
+    `model ${r.model} (${r.sizes.join("-")}) on ${r.dataset} test, ${r.samples} samples, device ${r.device}`,
+    `accuracy ${r.accuracy.toFixed(4)} (${r.correct}/${r.samples}), loss ${r.loss.toFixed(4)}`,
+    `spikes per neuron per sample: ${r.spikes_per_neuron.map((x) => x.toFixed(3)).join(", ")}`,
+    `decision time: mean ${d.mean.toFixed(3)}, median ${d.median.toFixed(3)}, min ${d.min.toFixed(3)}, max ${
+      d.max.toFixed(3)
+    }`,
+    `no output spike: ${r.no_output_spike} samples; ties: ${r.ties}`,
+    `${r.samples_per_second.toFixed(0)} samples/s`,
+  ];
+  if (out !== undefined) lines.push(`written: ${out}/eval.json, ${out}/confusion.csv, ${out}/per_class.csv`);
+  return lines.join("\n");
+}

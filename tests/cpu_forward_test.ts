@@ -19,6 +19,7 @@ import {
   sliceInput,
   spikeTimes,
 } from "./helpers.ts";
+import { engineParitySuite } from "./engine_cases.ts";
 import { simulateNetwork, simulateNeuron } from "./reference_sim.ts";
 
 /** Exactness tests disable slope clamping: only a truly grazing crossing would be clamped. */
@@ -338,4 +339,10 @@ Deno.test("edge cases", async (t) => {
       assert.equal(batch.stats[l].capped, layer.count.filter((c) => c >= 8).length);
     });
   });
+});
+
+// Splitting a batch over worker threads changes only the order of the gradient sums.
+engineParitySuite("CPU engine with 2 workers", (net) => Promise.resolve(new CpuEngine(net, { workers: 2 })), {
+  time: 1e-12,
+  grad: 1e-12,
 });

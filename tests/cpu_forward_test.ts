@@ -92,8 +92,9 @@ Deno.test("reference simulation reports the maximum of a silent neuron and its m
 });
 
 Deno.test("spike times match the RK4 reference on random networks; the difference shrinks as h^4", async () => {
-  // tau_m below, equal to, above and twice tau_s; single- and multi-spike; one and two hidden layers.
-  const taus = [[2, 4], [4, 4], [5, 2], [4, 2]];
+  // tau_m below, equal to, above and twice tau_s, 10x apart and within 1e-7; single- and multi-spike; one
+  // and two hidden layers.
+  const taus = [[2, 4], [4, 4], [5, 2], [4, 2], [1, 10], [10, 1], [3, 3 * (1 + 1e-7)]];
   let seed = 100;
   let worstCoarse = 0;
   let worstFine = 0;

@@ -53,10 +53,16 @@ function newTally(): Tally {
 }
 
 /** Random cases: sizes x tau ratio x max_spikes x loss. */
-function cases(seed: number, sizes: number[], lossKind: LossConfig["kind"], hiddenVmax = 0): Case[] {
+function cases(
+  seed: number,
+  sizes: number[],
+  lossKind: LossConfig["kind"],
+  opts: { hiddenVmax?: number; taus?: number[][] } = {},
+): Case[] {
   const out: Case[] = [];
   const rng = new Rng(seed);
-  for (const [tm, ts] of [[2, 4], [3, 3], [5, 2]]) {
+  const hiddenVmax = opts.hiddenVmax ?? 0;
+  for (const [tm, ts] of opts.taus ?? [[2, 4], [3, 3], [5, 2]]) {
     for (const cap of [1, 6]) {
       const neuron: NeuronParams = {
         tau_m: tm,
@@ -195,7 +201,10 @@ for (const kind of ["first-spike", "multi-spike"] as const) {
 Deno.test("gradients match finite differences with the hidden-layer Vmax term", async () => {
   const tally = newTally();
   for (
-    const c of [...cases(77, [4, 6, 5, 3], "first-spike", 0.3), ...cases(78, [3, 4, 3], "multi-spike", 0.3)]
+    const c of [
+      ...cases(77, [4, 6, 5, 3], "first-spike", { hiddenVmax: 0.3 }),
+      ...cases(78, [3, 4, 3], "multi-spike", { hiddenVmax: 0.3 }),
+    ]
   ) {
     await checkCase(c, tally);
   }
@@ -204,6 +213,17 @@ Deno.test("gradients match finite differences with the hidden-layer Vmax term", 
     tally.silentHidden >= 3,
     `only ${tally.silentHidden} silent hidden neurons, the hidden Vmax term is barely tested`,
   );
+});
+
+Deno.test("gradients match finite differences at extreme tau ratios (10x apart, within 1e-7)", async () => {
+  const tally = newTally();
+  const taus = [[1, 10], [10, 1], [3, 3 * (1 + 1e-7)], [3, 3 * (1 - 1e-10)]];
+  for (const kind of ["first-spike", "multi-spike"] as const) {
+    for (const c of cases(kind === "first-spike" ? 91 : 92, [3, 4, 3], kind, { taus })) {
+      await checkCase(c, tally);
+    }
+  }
+  assertTally(tally, "extreme tau ratios");
 });
 
 Deno.test("gradients of a batch are the sum of per-sample gradients", async () => {

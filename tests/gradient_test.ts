@@ -13,6 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
+import { DEFAULT_LOSS } from "../src/engine/loss.ts";
 import type { GradientResult, LossConfig, Network, SpikeInput } from "../src/engine/engine.ts";
 import type { NeuronParams } from "../src/model/params.ts";
 import {
@@ -291,4 +292,74 @@ Deno.test("a grazing crossing is clamped to rho_min and counted; its gradient st
   // The clamped slope 0.1 theta / tau_m bounds dt/dw by K / rho_min = (1/e) / 0.1.
   assert.ok(Number.isFinite(g.weightGrads[0][0]) && Math.abs(g.weightGrads[0][0]) <= 1 / Math.E / 0.1 + 1e-9);
   engine.dispose();
+});
+
+Deno.test("evaluate agrees with gradients; readout rules (earliest first spike, ties to the lower index)", async () => {
+  for (const c of [...cases(15, [4, 6, 5, 3], "first-spike"), ...cases(16, [4, 6, 3], "multi-spike")]) {
+    const engine = new CpuEngine(c.network, { workers: 1 });
+    const g = await engine.gradients(c.input, c.labels, c.loss);
+    const e = await engine.evaluate(c.input, c.labels, c.loss);
+    assert.equal(e.loss, g.loss, c.name);
+    assert.deepEqual([...e.predictions], [...g.predictions], c.name);
+    assert.equal(e.correct, c.labels.filter((y, s) => y === e.predictions[s]).length);
+    const out = g.forward.layers[g.forward.layers.length - 1];
+    for (let s = 0; s < c.input.size; s++) {
+      const firsts = Array.from({ length: out.neurons }, (_, i) => {
+        const slot = s * out.neurons + i;
+        return out.count[slot] > 0 ? out.time[slot * out.capacity] : Infinity;
+      });
+      const first = Math.min(...firsts);
+      assert.equal(e.decisionTime[s], first === Infinity ? NaN : first);
+      if (c.loss.kind === "first-spike") {
+        assert.equal(e.predictions[s], first === Infinity ? -1 : firsts.indexOf(first));
+      }
+    }
+    engine.dispose();
+  }
+  // Two outputs with identical weights fire at identical times: the lower index wins.
+  const neuron = { tau_m: 4, tau_s: 2, theta: 1, t_max: 20, max_spikes: 3 };
+  const tie = new CpuEngine({ neuron, sizes: [1, 3], weights: [Float64Array.from([0.5, 6, 6])] }, {
+    workers: 1,
+  });
+  const r = await tie.evaluate(makeInput([[{ neuron: 0, time: 1 }]]), Int32Array.from([2]), DEFAULT_LOSS);
+  assert.deepEqual([...r.predictions], [1]);
+  tie.dispose();
+});
+
+Deno.test("trainStep is Adam (bias-corrected) on the gradient of the batch mean loss", async () => {
+  const [c] = cases(17, [4, 6, 3], "multi-spike");
+  const engine = new CpuEngine(c.network, { workers: 1 });
+  const probe = new CpuEngine(c.network, { workers: 1 });
+  const cfg = { lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6 };
+  const w = c.network.weights.map((x) => new Float64Array(x));
+  const m = w.map((x) => new Float64Array(x.length));
+  const v = w.map((x) => new Float64Array(x.length));
+  for (let step = 1; step <= 2; step++) {
+    await probe.setWeights(w);
+    const g = await probe.gradients(c.input, c.labels, c.loss);
+    const metrics = await engine.trainStep(c.input, c.labels, c.loss, cfg);
+    assert.ok(
+      Math.abs(metrics.loss - g.loss) <= 1e-12 * Math.abs(g.loss),
+      "trainStep reports the summed loss",
+    );
+    assert.equal(metrics.size, c.input.size);
+    w.forEach((wl, l) => {
+      for (let k = 0; k < wl.length; k++) {
+        const gk = g.weightGrads[l][k] / c.input.size;
+        m[l][k] = cfg.beta1 * m[l][k] + (1 - cfg.beta1) * gk;
+        v[l][k] = cfg.beta2 * v[l][k] + (1 - cfg.beta2) * gk * gk;
+        const mHat = m[l][k] / (1 - cfg.beta1 ** step);
+        const vHat = v[l][k] / (1 - cfg.beta2 ** step);
+        wl[k] -= cfg.lr * mHat / (Math.sqrt(vHat) + cfg.eps);
+      }
+    });
+    const got = await engine.getWeights();
+    got.forEach((gl, l) =>
+      gl.forEach((x, k) => assert.ok(Math.abs(x - w[l][k]) <= 1e-12, `step ${step}, w[${l}][${k}]`))
+    );
+  }
+  const state = await engine.getOptimizerState();
+  assert.equal(state.step, 2);
+  engine.dispose();
+  probe.dispose();
 });

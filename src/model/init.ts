@@ -18,9 +18,9 @@ export interface InitOptions {
   readonly meanInputEvents: number;
   /** Expected spikes per hidden neuron per sample, used to scale deeper layers, e.g. 2. */
   readonly hiddenRate?: number;
-  /** Mean peak potential in units of theta if all inputs arrived at once, e.g. 1.5. */
+  /** Mean peak potential in units of theta if all inputs arrived at once, e.g. 2. */
   readonly drive?: number;
-  /** Standard deviation relative to the mean contribution, e.g. 3. */
+  /** Standard deviation relative to the mean contribution, e.g. 1. */
   readonly spread?: number;
 }
 
@@ -36,8 +36,8 @@ export function initWeights(spec: NetworkSpec, opts: InitOptions): Float64Array[
   const rng = new Rng(opts.seed);
   const math = new NeuronMath(spec.neuron);
   const peak = kernelPeak(math);
-  const drive = opts.drive ?? 1.5;
-  const spread = opts.spread ?? 3;
+  const drive = opts.drive ?? 2;
+  const spread = opts.spread ?? 1;
   const rate = Math.min(opts.hiddenRate ?? 2, spec.neuron.max_spikes);
   const weights: Float64Array[] = [];
   for (let l = 0; l + 1 < spec.sizes.length; l++) {

@@ -89,7 +89,9 @@ export async function openDevice(kind: AdapterKind): Promise<GpuContext> {
   const adapter = await requestAdapter();
   if (!adapter) throw new WebGpuError("no WebGPU adapter found (use --device cpu)");
   const soft = softwareReason(adapter);
-  if (kind === "hardware" && soft) throw new WebGpuError(`no hardware GPU: ${soft} (use --device gpu to run on it anyway)`);
+  if (kind === "hardware" && soft) {
+    throw new WebGpuError(`no hardware GPU: ${soft} (use --device gpu to run on it anyway)`);
+  }
   const lim = adapter.limits;
   const timestamps = adapter.features.has("timestamp-query" as GPUFeatureName);
   let device: GPUDevice;
@@ -105,7 +107,9 @@ export async function openDevice(kind: AdapterKind): Promise<GpuContext> {
       },
     });
   } catch (e) {
-    throw new WebGpuError(`cannot open a WebGPU device on ${describeAdapter(adapter)}: ${(e as Error).message}`);
+    throw new WebGpuError(
+      `cannot open a WebGPU device on ${describeAdapter(adapter)}: ${(e as Error).message}`,
+    );
   }
   if (device.limits.maxStorageBuffersPerShaderStage < 8) {
     device.destroy();

@@ -36,7 +36,13 @@ export class WeightState {
   readonly adamGroup: GPUBindGroup;
   readonly size: number;
 
-  constructor(device: GPUDevice, pipelines: Pipelines, l: number, readonly nIn: number, readonly nOut: number) {
+  constructor(
+    device: GPUDevice,
+    pipelines: Pipelines,
+    l: number,
+    readonly nIn: number,
+    readonly nOut: number,
+  ) {
     this.size = nIn * nOut;
     const bytes = this.size * 4;
     this.w = storageBuffer(device, `w${l}`, bytes);
@@ -44,7 +50,13 @@ export class WeightState {
     this.m = storageBuffer(device, `adam_m${l}`, bytes);
     this.v = storageBuffer(device, `adam_v${l}`, bytes);
     this.adamParams = uniformBuffer(device, `adam_params${l}`, 48);
-    this.adamGroup = bindGroup(device, pipelines.adam, `adam${l}`, [this.adamParams, this.w, this.dw, this.m, this.v]);
+    this.adamGroup = bindGroup(device, pipelines.adam, `adam${l}`, [
+      this.adamParams,
+      this.w,
+      this.dw,
+      this.m,
+      this.v,
+    ]);
   }
 
   /** Bytes on the GPU. */
@@ -74,7 +86,9 @@ export interface LayerShape {
 }
 
 /** Bytes of the working buffers of one layer per sample (for sizing chunks). */
-export function layerBytesPerSample(s: Omit<LayerShape, "l" | "samples">): { total: number; largest: number } {
+export function layerBytesPerSample(
+  s: Omit<LayerShape, "l" | "samples">,
+): { total: number; largest: number } {
   const sizes = [
     s.capEv * 4, // key_t
     s.capEv * 4, // key_s
@@ -128,7 +142,13 @@ export class LayerState {
   };
   readonly bytes: number;
 
-  constructor(device: GPUDevice, pipelines: Pipelines, readonly shape: LayerShape, weights: WeightState, input: LayerInput) {
+  constructor(
+    device: GPUDevice,
+    pipelines: Pipelines,
+    readonly shape: LayerShape,
+    weights: WeightState,
+    input: LayerInput,
+  ) {
     const { l, nOut, cap, capEv, samples: m } = shape;
     const buf = (name: string, bytes: number) => storageBuffer(device, `${name}${l}`, bytes);
     this.params = uniformBuffer(device, `layer_params${l}`, 32);
@@ -196,7 +216,13 @@ export class LayerState {
         this.vm,
         input.grad,
       ]),
-      stats: bindGroup(device, pipelines.stats, `stats${l}`, [p, this.count, this.vm, this.evInfo, this.stats]),
+      stats: bindGroup(device, pipelines.stats, `stats${l}`, [
+        p,
+        this.count,
+        this.vm,
+        this.evInfo,
+        this.stats,
+      ]),
     };
   }
 
@@ -222,7 +248,12 @@ export class LayerState {
 }
 
 /** A bind group of group 0 with `buffers` at bindings 0, 1, 2, ... */
-export function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, label: string, buffers: GPUBuffer[]): GPUBindGroup {
+export function bindGroup(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  label: string,
+  buffers: GPUBuffer[],
+): GPUBindGroup {
   return device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),

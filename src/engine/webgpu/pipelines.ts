@@ -44,7 +44,9 @@ export async function createPipelines(device: GPUDevice, neuron: NeuronParams): 
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((m) => m.type === "error");
     if (errors.length > 0) {
-      throw new Error(`${name}.wgsl: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("; ")}`);
+      throw new Error(
+        `${name}.wgsl: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("; ")}`,
+      );
     }
     device.pushErrorScope("validation");
     out[name] = device.createComputePipeline({

@@ -19,7 +19,11 @@ export class Profiler {
   readonly totals: Record<Phase, number> = { sort: 0, sweep: 0, loss: 0, backward: 0, stats: 0, update: 0 };
 
   constructor(device: GPUDevice) {
-    this.querySet = device.createQuerySet({ label: "phase timestamps", type: "timestamp", count: 2 * MAX_PASSES });
+    this.querySet = device.createQuerySet({
+      label: "phase timestamps",
+      type: "timestamp",
+      count: 2 * MAX_PASSES,
+    });
     this.resolve = device.createBuffer({
       label: "phase timestamps",
       size: 2 * MAX_PASSES * 8,
@@ -42,7 +46,9 @@ export class Profiler {
 
   /** Encodes the resolve of this submission's timestamps (before the readback copy). */
   encodeResolve(encoder: GPUCommandEncoder): void {
-    if (this.#phases.length > 0) encoder.resolveQuerySet(this.querySet, 0, 2 * this.#phases.length, this.resolve, 0);
+    if (this.#phases.length > 0) {
+      encoder.resolveQuerySet(this.querySet, 0, 2 * this.#phases.length, this.resolve, 0);
+    }
   }
 
   /** Adds the resolved timestamps to the totals and starts a new submission. */
@@ -70,7 +76,10 @@ export class PassRecorder {
   dispatch(phase: Phase, pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y = 1): void {
     if (x === 0 || y === 0) return;
     if (this.profiler) {
-      const pass = this.encoder.beginComputePass({ label: phase, timestampWrites: this.profiler.next(phase) });
+      const pass = this.encoder.beginComputePass({
+        label: phase,
+        timestampWrites: this.profiler.next(phase),
+      });
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(x, y);

@@ -25,10 +25,18 @@ import {
 } from "../engine.ts";
 import { type AdapterKind, type GpuContext, openDevice, WebGpuError } from "./gpu_device.ts";
 import { eventsPerInputNeuron, InputPacker } from "./input_pack.ts";
-import { bindGroup, layerBytesPerSample, LayerState, nextPow2, storageBuffer, uniformBuffer, WeightState } from "./layer_state.ts";
+import {
+  bindGroup,
+  layerBytesPerSample,
+  LayerState,
+  nextPow2,
+  storageBuffer,
+  uniformBuffer,
+  WeightState,
+} from "./layer_state.ts";
 import { createPipelines, type Pipelines, WORKGROUP } from "./pipelines.ts";
-import { type Phase, PassRecorder, Profiler } from "./profiler.ts";
-import { type ReadItem, Readback } from "./readback.ts";
+import { PassRecorder, type Phase, Profiler } from "./profiler.ts";
+import { Readback, type ReadItem } from "./readback.ts";
 
 export { probeHardwareAdapter, WebGpuError } from "./gpu_device.ts";
 export type { AdapterProbe } from "./gpu_device.ts";
@@ -58,7 +66,9 @@ export async function createWebGpuEngine(network: Network, opts: WebGpuEngineOpt
   validateNeuronParams(network.neuron);
   checkShapes(network.sizes, network.weights);
   for (const n of network.sizes) {
-    if (n > 65535) throw new RangeError(`The WebGPU engine supports layers of at most 65535 neurons, got ${n}`);
+    if (n > 65535) {
+      throw new RangeError(`The WebGPU engine supports layers of at most 65535 neurons, got ${n}`);
+    }
   }
   const ctx = await openDevice(opts.adapter);
   try {
@@ -142,7 +152,9 @@ export class WebGpuEngine implements Engine {
     gpu.pushErrorScope("out-of-memory");
     const sizes = this.spec.sizes;
     this.#weights = [];
-    for (let l = 0; l + 1 < sizes.length; l++) this.#weights.push(new WeightState(gpu, pipelines, l, sizes[l], sizes[l + 1]));
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      this.#weights.push(new WeightState(gpu, pipelines, l, sizes[l], sizes[l + 1]));
+    }
     this.#readback = new Readback(gpu);
     this.#profiler = opts.profile && ctx.timestamps ? new Profiler(gpu) : null;
     const maxChunk = opts.maxChunk ?? DEFAULT_MAX_CHUNK;
@@ -169,8 +181,10 @@ export class WebGpuEngine implements Engine {
 
   /** Bytes of every GPU buffer the engine holds. */
   get gpuBytes(): number {
-    let total = this.#weights.reduce((n, w) => n + w.bytes, 0) + this.#layers.reduce((n, l) => n + l.bytes, 0);
-    total += this.#inCount.size + this.#inTime.size + this.#inGrad.size + this.#labels.size + this.#result.size;
+    let total = this.#weights.reduce((n, w) => n + w.bytes, 0) +
+      this.#layers.reduce((n, l) => n + l.bytes, 0);
+    total += this.#inCount.size + this.#inTime.size + this.#inGrad.size + this.#labels.size +
+      this.#result.size;
     return total;
   }
 
@@ -193,7 +207,9 @@ export class WebGpuEngine implements Engine {
     let largest = sizes[0] * capIn0 * 4;
     for (let l = 0; l < L; l++) {
       const capIn = l === 0 ? capIn0 : cap;
-      const room = l === 0 ? sizes[0] * capIn0 : Math.min(sizes[l] * cap, this.#opts.maxEventsPerSample ?? Infinity);
+      const room = l === 0
+        ? sizes[0] * capIn0
+        : Math.min(sizes[l] * cap, this.#opts.maxEventsPerSample ?? Infinity);
       const shape = { nIn: sizes[l], nOut: sizes[l + 1], cap, capIn, capEv: nextPow2(Math.max(1, room)) };
       const b = layerBytesPerSample(shape);
       perSample += b.total;
@@ -206,7 +222,9 @@ export class WebGpuEngine implements Engine {
     const m = Math.min(maxChunk, Math.floor(limit / largest), Math.floor(budget / perSample));
     if (m < 1) {
       throw new WebGpuError(
-        `one sample needs ${(largest / 2 ** 20).toFixed(1)} MiB in one buffer or ${(perSample / 2 ** 20).toFixed(1)} MiB ` +
+        `one sample needs ${(largest / 2 ** 20).toFixed(1)} MiB in one buffer or ${
+          (perSample / 2 ** 20).toFixed(1)
+        } MiB ` +
           `in all, more than ${this.device} allows (binding limit ${(limit / 2 ** 20).toFixed(0)} MiB)`,
       );
     }
@@ -221,10 +239,14 @@ export class WebGpuEngine implements Engine {
     this.#packer = new InputPacker(m, sizes[0], capIn0);
     this.#layers = [];
     for (let l = 0; l < L; l++) {
-      const below = l === 0
-        ? { count: this.#inCount, time: this.#inTime, grad: this.#inGrad }
-        : { count: this.#layers[l - 1].count, time: this.#layers[l - 1].time, grad: this.#layers[l - 1].gTime };
-      this.#layers.push(new LayerState(gpu, this.#pipes, { l, samples: m, ...shapes[l] }, this.#weights[l], below));
+      const below = l === 0 ? { count: this.#inCount, time: this.#inTime, grad: this.#inGrad } : {
+        count: this.#layers[l - 1].count,
+        time: this.#layers[l - 1].time,
+        grad: this.#layers[l - 1].gTime,
+      };
+      this.#layers.push(
+        new LayerState(gpu, this.#pipes, { l, samples: m, ...shapes[l] }, this.#weights[l], below),
+      );
     }
     const top = this.#layers[L - 1];
     this.#lossGroup = bindGroup(gpu, this.#pipes.loss, "loss", [
@@ -288,13 +310,33 @@ export class WebGpuEngine implements Engine {
   }
 
   async forward(input: SpikeInput): Promise<ForwardResult> {
-    const r = await this.#run(input, { loss: null, labels: null, grads: "none", scale: 1, keepSpikes: true, adam: null });
+    const r = await this.#run(input, {
+      loss: null,
+      labels: null,
+      grads: "none",
+      scale: 1,
+      keepSpikes: true,
+      adam: null,
+    });
     return { layers: this.#layerSpikes(r), stats: r.stats };
   }
 
   async evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult> {
-    const r = await this.#run(input, { loss, labels, grads: "none", scale: 1, keepSpikes: false, adam: null });
-    return { loss: r.loss, predictions: r.predictions, correct: r.correct, decisionTime: r.decisionTime, stats: r.stats };
+    const r = await this.#run(input, {
+      loss,
+      labels,
+      grads: "none",
+      scale: 1,
+      keepSpikes: false,
+      adam: null,
+    });
+    return {
+      loss: r.loss,
+      predictions: r.predictions,
+      correct: r.correct,
+      decisionTime: r.decisionTime,
+      stats: r.stats,
+    };
   }
 
   async gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
@@ -309,7 +351,12 @@ export class WebGpuEngine implements Engine {
     };
   }
 
-  async trainStep(input: SpikeInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig): Promise<StepMetrics> {
+  async trainStep(
+    input: SpikeInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    adam: AdamConfig,
+  ): Promise<StepMetrics> {
     const r = await this.#run(input, {
       loss,
       labels,
@@ -323,7 +370,10 @@ export class WebGpuEngine implements Engine {
 
   async getOptimizerState(): Promise<AdamState> {
     const ws = this.#weights;
-    const data = await this.#readBuffers([...ws.map((w) => w.m), ...ws.map((w) => w.v)], [...ws, ...ws].map((w) => w.size * 4));
+    const data = await this.#readBuffers(
+      [...ws.map((w) => w.m), ...ws.map((w) => w.v)],
+      [...ws, ...ws].map((w) => w.size * 4),
+    );
     const f = data.map((d) => Float64Array.from(new Float32Array(d)));
     return { step: this.#adamStep, m: f.slice(0, ws.length), v: f.slice(ws.length) };
   }
@@ -352,7 +402,12 @@ export class WebGpuEngine implements Engine {
 
   #layerSpikes(r: RunResult) {
     const cap = this.spec.neuron.max_spikes;
-    return r.spikes!.map((s, l) => ({ neurons: this.spec.sizes[l + 1], capacity: cap, count: s.count, time: s.time }));
+    return r.spikes!.map((s, l) => ({
+      neurons: this.spec.sizes[l + 1],
+      capacity: cap,
+      count: s.count,
+      time: s.time,
+    }));
   }
 
   /** Runs a batch chunk by chunk: one submission and one readback per chunk. */
@@ -563,7 +618,9 @@ function checkShapes(sizes: readonly number[], weights: readonly Float64Array[])
   }
   for (let l = 0; l < weights.length; l++) {
     if (weights[l].length !== sizes[l] * sizes[l + 1]) {
-      throw new RangeError(`Weights of layer ${l} have ${weights[l].length} entries, expected ${sizes[l]}x${sizes[l + 1]}`);
+      throw new RangeError(
+        `Weights of layer ${l} have ${weights[l].length} entries, expected ${sizes[l]}x${sizes[l + 1]}`,
+      );
     }
   }
 }
@@ -584,6 +641,8 @@ function checkInput(input: SpikeInput, nIn: number): void {
 function checkLabels(labels: Int32Array, size: number, classes: number): void {
   if (labels.length < size) throw new RangeError(`Expected ${size} labels, got ${labels.length}`);
   for (let s = 0; s < size; s++) {
-    if (!(labels[s] >= 0 && labels[s] < classes)) throw new RangeError(`Label ${labels[s]} of sample ${s} is not a class of ${classes}`);
+    if (!(labels[s] >= 0 && labels[s] < classes)) {
+      throw new RangeError(`Label ${labels[s]} of sample ${s} is not a class of ${classes}`);
+    }
   }
 }

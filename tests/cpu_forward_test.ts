@@ -299,6 +299,29 @@ Deno.test("edge cases", async (t) => {
     }
   });
 
+  await t.step("simultaneous input events: applied together, as the reference does", async () => {
+    // Two events of the same input at one time act as one event of twice the weight.
+    const single = singleNeuron(neuron, [3.5]);
+    const doubled = await forwardOf(single, [[{ neuron: 0, time: 1 }, { neuron: 0, time: 1 }]]);
+    const once = await forwardOf(singleNeuron(neuron, [7]), [[{ neuron: 0, time: 1 }]]);
+    assertClose(spikeTimes(doubled, 0, 0, 0), spikeTimes(once, 0, 0, 0), 1e-13, "doubled event");
+    // Random networks whose inputs share a few time stamps, against the reference.
+    const rng = new Rng(21);
+    const net = randomNetwork(rng, { ...neuron, max_spikes: 8 }, [5, 6, 3]);
+    const stamps = [0.5, 2, 2.75, 4];
+    const events = Array.from({ length: 12 }, () => ({ neuron: rng.int(5), time: stamps[rng.int(4)] }));
+    const fwd = await forwardOf(net, [events]);
+    const ref = simulateNetwork(net, events, 2 / 200);
+    let spikes = 0;
+    ref.layers.forEach((layer, l) =>
+      layer.forEach((times, i) => {
+        assertClose(spikeTimes(fwd, l, 0, i), times, 1e-8, `layer ${l}, neuron ${i}`);
+        spikes += times.length;
+      })
+    );
+    assert.ok(spikes > 5, `${spikes} spikes`);
+  });
+
   await t.step("unsorted input events give exactly the sorted result", async () => {
     const net = randomNetwork(new Rng(9), { ...neuron, max_spikes: 8 }, [5, 6, 3]);
     const rng = new Rng(10);

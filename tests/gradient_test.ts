@@ -227,6 +227,19 @@ Deno.test("gradients match finite differences at extreme tau ratios (10x apart, 
   assertTally(tally, "extreme tau ratios");
 });
 
+Deno.test("gradients match finite differences when input events share time stamps", async () => {
+  // Moving one of several simultaneous events is differentiable (their effects add); the engine must not
+  // depend on how it orders them.
+  const tally = newTally();
+  for (const c of cases(55, [4, 6, 5, 3], "multi-spike")) {
+    const rng = new Rng(56);
+    const stamps = [1, 2.5, 2.5 + 1e-3, 4];
+    const time = c.input.time.map(() => stamps[rng.int(stamps.length)]);
+    await checkCase({ ...c, input: { ...c.input, time } }, tally);
+  }
+  assertTally(tally, "shared time stamps");
+});
+
 Deno.test("gradients of a batch are the sum of per-sample gradients", async () => {
   for (const c of [...cases(5, [4, 6, 5, 3], "first-spike"), ...cases(6, [3, 4, 3], "multi-spike")]) {
     const engine = new CpuEngine(c.network, { workers: 1 });

@@ -24,9 +24,12 @@ import {
   randomNetwork,
   Rng,
   sameCounts,
+  sampleEvents,
   sliceInput,
+  spikeTimes,
   withEventTime,
 } from "./helpers.ts";
+import { simulateNetwork } from "./reference_sim.ts";
 
 const REL_TOL = 1e-5;
 const FD_STEP = 1e-6;
@@ -238,6 +241,53 @@ Deno.test("gradients match finite differences when input events share time stamp
     await checkCase({ ...c, input: { ...c.input, time } }, tally);
   }
   assertTally(tally, "shared time stamps");
+});
+
+Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy plus Vmax terms of silent neurons", async () => {
+  // Recomputed here from the engine's spike times and the reference simulation's potential maxima.
+  let silentSeen = 0;
+  for (
+    const c of [
+      ...cases(61, [4, 6, 5, 3], "first-spike", { hiddenVmax: 0.2 }),
+      ...cases(62, [4, 6, 3], "multi-spike", { hiddenVmax: 0.2 }),
+    ]
+  ) {
+    const engine = new CpuEngine(c.network, { workers: 1 });
+    const e = await engine.evaluate(c.input, c.labels, c.loss);
+    const fwd = await engine.forward(c.input);
+    engine.dispose();
+    const { theta, t_max: tMax } = c.network.neuron;
+    const L = fwd.layers.length;
+    let expected = 0;
+    for (let s = 0; s < c.input.size; s++) {
+      const ref = simulateNetwork(
+        c.network,
+        sampleEvents(c.input, s),
+        Math.min(c.network.neuron.tau_m, c.network.neuron.tau_s) / 200,
+      );
+      const out = fwd.layers[L - 1];
+      const z = Array.from({ length: out.neurons }, (_, i) => {
+        const times = spikeTimes(fwd, L - 1, s, i);
+        if (c.loss.kind === "first-spike") return -(times.length ? times[0] : tMax) / c.loss.tau0;
+        return times.reduce((sum, t) => sum + Math.exp(-t / c.loss.tau0), 0);
+      });
+      const zMax = Math.max(...z);
+      expected += zMax + Math.log(z.reduce((sum, x) => sum + Math.exp(x - zMax), 0)) - z[c.labels[s]];
+      for (let l = 0; l < L; l++) {
+        const weight = l === L - 1 ? c.loss.vmax_weight : c.loss.hidden_vmax_weight ?? 0;
+        for (let i = 0; i < fwd.layers[l].neurons; i++) {
+          if (spikeTimes(fwd, l, s, i).length > 0) continue;
+          silentSeen++;
+          expected += weight * (theta - ref.vmax[l][i]) / theta;
+        }
+      }
+    }
+    assert.ok(
+      Math.abs(e.loss - expected) <= 1e-8 * (1 + Math.abs(expected)),
+      `${c.name}: loss ${e.loss}, expected ${expected}`,
+    );
+  }
+  assert.ok(silentSeen >= 5, `only ${silentSeen} silent neurons: the Vmax terms are barely tested`);
 });
 
 Deno.test("gradients of a batch are the sum of per-sample gradients", async () => {

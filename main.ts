@@ -21,6 +21,7 @@ import {
   parsePositiveList,
   parseShard,
 } from "./src/cli/parsers.ts";
+import { trainDefaultsHelp } from "./src/cli/help_text.ts";
 import { configureForCli, runCli } from "./src/cli/run.ts";
 
 const DEVICES = ["auto", "gpu", "cpu"] as const;
@@ -88,10 +89,7 @@ export function buildProgram() {
     .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
     .option("--resume", "continue from the checkpoint in --out")
     .option("-q, --quiet", "no progress output")
-    .addHelpText(
-      "after",
-      "\nOptions not given take the dataset's recommended defaults (README, Command line).",
-    )
+    .addHelpText("after", trainDefaultsHelp)
     .action(async (opts) => {
       const { trainCommand } = await import("./src/cli/train_command.ts");
       Deno.exitCode = await trainCommand(opts, Deno.args);

@@ -411,3 +411,42 @@ Deno.test("train on yinyang writes metrics, summary and a model that simulate an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Ctrl-C during train keeps the last checkpoint, says how to resume, exits 130", {
+  ignore: !HAS_TRAINER,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "multispike_sigint_" });
+  try {
+    const out = `${dir}/run`;
+    const args = [
+      ...["train", "--dataset", "yinyang", "--limit-train", "300", "--limit-test", "50", "--epochs", "500"],
+      ...["--hidden", "10", "--device", "cpu", "--workers", "1", "--out", out],
+    ];
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...args],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    let exited = false;
+    const outputP = child.output().finally(() => exited = true);
+    // Wait for the first epoch's checkpoint, then interrupt.
+    const deadline = Date.now() + 40_000;
+    while (!exited && !await exists(`${out}/checkpoint.json`) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGINT");
+    const r = await outputP;
+    const stderr = new TextDecoder().decode(r.stderr);
+    assert.equal(r.code, 130, stderr);
+    const last = stderr.trimEnd().split("\n").at(-1)!;
+    assert.match(
+      last,
+      /^multispike: interrupted; the last checkpoint is kept in .*run; continue with: multispike train .*--resume$/,
+    );
+    const ck = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
+    assert.ok(ck.epoch >= 1, "at least one epoch checkpointed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

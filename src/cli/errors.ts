@@ -37,3 +37,14 @@ export function errorLine(message: string): string {
   const text = message.replace(/^error:\s*/, "").replace(/\s*\n\s*/g, " ").trim();
   return `multispike: error: ${text}`;
 }
+
+/**
+ * The reason of a failed file operation without Deno's "(os error N): syscall 'path'" tail, for messages
+ * that name the file already.
+ * @param e the error thrown by a `Deno` file function
+ * @returns e.g. "No such file or directory"
+ */
+export function ioReason(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\(os error \d+\).*$/s, "");
+}

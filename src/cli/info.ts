@@ -39,8 +39,12 @@ async function webgpuLines(): Promise<string[]> {
   const adapter = "gpu" in navigator ? await navigator.gpu.requestAdapter() : null;
   if (adapter) {
     const i = adapter.info;
-    const text = [i.vendor, i.architecture, i.device, i.description].filter((s) => s).join(" ");
-    lines.push(`--device gpu uses: ${text || "an unnamed adapter"}`);
+    // Deno fills `description` with the driver's name; vendor and device are often bare PCI numbers.
+    const text = i.description || [i.vendor, i.architecture, i.device].filter((s) => s).join(" ");
+    const fallback = (i as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+      (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+    const soft = fallback ? " (software)" : "";
+    lines.push(`--device gpu uses: ${text || "an unnamed adapter"}${soft}`);
   } else {
     lines.push("--device gpu uses: nothing (no WebGPU adapter at all)");
   }

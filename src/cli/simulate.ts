@@ -7,7 +7,7 @@ import { CpuEngine } from "../engine/cpu/cpu_engine.ts";
 import type { Engine, Network } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
-import { UsageError } from "./errors.ts";
+import { ioReason, UsageError } from "./errors.ts";
 import { gradsJson, parseSpikeInput, readJsonFile, sampleSpikes, spikesJson } from "./spike_files.ts";
 
 /** Options of `simulate`, as on the command line. */
@@ -153,7 +153,7 @@ async function writeOutput(path: string, text: string, what: string): Promise<vo
       e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied ||
       e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.NotADirectory
     ) {
-      throw new UsageError(`cannot write ${what} ${path}: ${e.message}`);
+      throw new UsageError(`cannot write ${what} ${path}: ${ioReason(e)}`);
     }
     throw e;
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { LayerSpikes, SpikeInput } from "../engine/engine.ts";
-import { UsageError } from "./errors.ts";
+import { ioReason, UsageError } from "./errors.ts";
 
 /**
  * Reads a JSON file the user gave; unreadable or invalid JSON is a `UsageError` naming the file.
@@ -19,7 +19,7 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : e}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${ioReason(e)}`);
   }
   try {
     return JSON.parse(text);

@@ -70,7 +70,9 @@ export async function readModelFile(path: string): Promise<LoadedModel> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    throw new ModelFileError(`cannot read model file ${path}: ${e instanceof Error ? e.message : e}`);
+    // Deno's message ends in "(os error 2): readfile 'path'"; the path is in our message already.
+    const reason = (e instanceof Error ? e.message : String(e)).replace(/\s*\(os error \d+\).*$/s, "");
+    throw new ModelFileError(`cannot read model file ${path}: ${reason}`);
   }
   let raw: unknown;
   try {

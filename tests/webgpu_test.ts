@@ -159,6 +159,8 @@ Deno.test({ name: "WebGPU: adapter selection and errors", ignore: noGpu }, async
       return true;
     });
   }
+  // A budget too small for one sample: a clear one-line error instead of a failed allocation.
+  await assert.rejects(() => createWebGpuEngine(network, { adapter: "any", memoryBudget: 100 }), WebGpuError);
   const engine = await createWebGpuEngine(network, { adapter: "any" });
   assert.ok(engine.device.length > 0);
   assert.ok(engine.gpuBytes > 0);

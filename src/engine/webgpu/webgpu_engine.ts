@@ -73,7 +73,9 @@ export async function createWebGpuEngine(network: Network, opts: WebGpuEngineOpt
   const ctx = await openDevice(opts.adapter);
   try {
     const pipelines = await createPipelines(ctx.device, network.neuron);
-    return new WebGpuEngine(ctx, pipelines, network, opts);
+    const engine = new WebGpuEngine(ctx, pipelines, network, opts);
+    await engine.ready();
+    return engine;
   } catch (e) {
     ctx.device.destroy();
     throw e;
@@ -102,6 +104,8 @@ interface RunResult {
   spikes?: { count: Int32Array; time: Float64Array }[];
   weightGrads?: Float64Array[];
   inputGrads?: Float64Array;
+  /** Sum over hidden layers, samples and silent neurons of (theta - Vmax)/theta (the hidden Vmax term). */
+  hiddenGap: number;
 }
 
 const DEFAULT_MAX_CHUNK = 1024;
@@ -167,9 +171,17 @@ export class WebGpuEngine implements Engine {
       gpu.queue.writeBuffer(w.m, 0, new Float32Array(w.size));
       gpu.queue.writeBuffer(w.v, 0, new Float32Array(w.size));
     }
-    gpu.popErrorScope().then((e) => {
+    this.#created = gpu.popErrorScope().then((e) => {
       if (e) this.#gpuError ??= e;
     });
+  }
+
+  readonly #created: Promise<void>;
+
+  /** Resolves once every buffer of the engine exists; throws WebGpuError when GPU memory ran out. */
+  async ready(): Promise<void> {
+    await this.#created;
+    this.#check();
   }
 
   /** GPU time per phase in ms, summed over every step since creation (needs `profile: true`). */
@@ -427,6 +439,7 @@ export class WebGpuEngine implements Engine {
       predictions: new Int32Array(size).fill(-1),
       decisionTime: new Float64Array(size).fill(NaN),
       stats: emptyStats(L),
+      hiddenGap: 0,
     };
     if (plan.keepSpikes) {
       res.spikes = this.#layers.map((s) => ({
@@ -448,13 +461,9 @@ export class WebGpuEngine implements Engine {
       const data = await this.#fetch();
       this.#collect(plan, data, names, m, from, res);
     }
-    if (plan.loss && hiddenWeight > 0) res.loss += hiddenWeight * this.#hiddenGap;
-    this.#hiddenGap = 0;
+    if (plan.loss && hiddenWeight > 0) res.loss += hiddenWeight * res.hiddenGap;
     return res;
   }
-
-  /** Sum over hidden layers and samples of (theta - Vmax)/theta of silent neurons, from the stats readback. */
-  #hiddenGap = 0;
 
   /** Uploads one chunk, encodes its whole step and submits it; returns the names of the staged readbacks. */
   #encodeChunk(plan: RunPlan, m: number, from: number, last: boolean): string[] {
@@ -589,7 +598,7 @@ export class WebGpuEngine implements Engine {
         st.grazing += u[8 * s + 3];
         // Events lost by layer l are spikes of layer l-1 that found no room.
         res.stats[Math.max(0, l - 1)].overflow += u[8 * s + 4];
-        if (l < L - 1) this.#hiddenGap += f[8 * s + 5];
+        if (l < L - 1) res.hiddenGap += f[8 * s + 5];
       }
     }
     if (res.spikes) {

@@ -1,0 +1,200 @@
+/**
+ * GPU part of `deno task bench --device gpu`: throughput of the WebGPU engine on the 784-800-10 network,
+ * for inference (evaluate) and training (trainStep), at the batches the caller gives and at one large
+ * batch made by concatenating them; GPU time per phase with timestamp queries; GPU memory of the buffers.
+ * Run alone (`deno run -A bench/bench_gpu.ts [--batch 256] [--batches 4]`) it feeds MNIST-like random
+ * images (about 150 lit pixels of 784, one spike each).
+ * @module
+ */
+import type { AdamConfig, SpikeInput } from "../src/engine/engine.ts";
+import { DEFAULT_LOSS } from "../src/engine/loss.ts";
+import type { NeuronParams } from "../src/model/params.ts";
+import { createWebGpuEngine, type WebGpuEngine } from "../src/engine/webgpu/webgpu_engine.ts";
+
+/** What `benchGpu` measures on. */
+export interface BenchGpuOptions {
+  readonly neuron: NeuronParams;
+  /** e.g. [784, 800, 10] */
+  readonly sizes: readonly number[];
+  readonly weights: Float64Array[];
+  /** Batches of encoded inputs with labels. */
+  readonly inputs: readonly { input: SpikeInput; labels: Int32Array }[];
+  /** CPU engine inference samples/s measured in the same run, for the ratio. */
+  readonly cpuForward?: number;
+  /** Adapter to accept; default "any" (llvmpipe included). */
+  readonly adapter?: "hardware" | "any";
+  /** Samples of the large batch, e.g. 4096 (inputs repeated as needed); 0 skips it. Default 2048. */
+  readonly bigBatch?: number;
+}
+
+const ADAM: AdamConfig = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/** Concatenates batches (repeating them) into one batch of `size` samples. */
+export function concatBatches(
+  batches: readonly { input: SpikeInput; labels: Int32Array }[],
+  size: number,
+): { input: SpikeInput; labels: Int32Array } {
+  const picks: [number, number][] = [];
+  for (let k = 0; picks.length < size; k++) {
+    const b = batches[k % batches.length];
+    for (let s = 0; s < b.input.size && picks.length < size; s++) picks.push([k % batches.length, s]);
+  }
+  let events = 0;
+  for (const [b, s] of picks) events += batches[b].input.offsets[s + 1] - batches[b].input.offsets[s];
+  const offsets = new Int32Array(size + 1);
+  const neuron = new Int32Array(events);
+  const time = new Float64Array(events);
+  const labels = new Int32Array(size);
+  let e = 0;
+  picks.forEach(([b, s], k) => {
+    const src = batches[b].input;
+    for (let x = src.offsets[s]; x < src.offsets[s + 1]; x++, e++) {
+      neuron[e] = src.neuron[x];
+      time[e] = src.time[x];
+    }
+    offsets[k + 1] = e;
+    labels[k] = batches[b].labels[s];
+  });
+  return { input: { size, offsets, neuron, time }, labels };
+}
+
+async function throughput(
+  engine: WebGpuEngine,
+  batches: readonly { input: SpikeInput; labels: Int32Array }[],
+  minMs: number,
+): Promise<{ infer: number; train: number; hiddenSpikes: number }> {
+  // Warm-up: first submissions compile and allocate.
+  await engine.evaluate(batches[0].input, batches[0].labels, DEFAULT_LOSS);
+  await engine.trainStep(batches[0].input, batches[0].labels, DEFAULT_LOSS, ADAM);
+  let samples = 0;
+  let spikes = 0;
+  let t0 = performance.now();
+  while (performance.now() - t0 < minMs || samples === 0) {
+    for (const { input, labels } of batches) {
+      const r = await engine.evaluate(input, labels, DEFAULT_LOSS);
+      samples += input.size;
+      spikes += r.stats[0].spikes;
+    }
+  }
+  const infer = samples / ((performance.now() - t0) / 1000);
+  const hiddenSpikes = spikes / samples;
+  samples = 0;
+  t0 = performance.now();
+  while (performance.now() - t0 < minMs || samples === 0) {
+    for (const { input, labels } of batches) {
+      await engine.trainStep(input, labels, DEFAULT_LOSS, ADAM);
+      samples += input.size;
+    }
+  }
+  return { infer, train: samples / ((performance.now() - t0) / 1000), hiddenSpikes };
+}
+
+/**
+ * Measures the WebGPU engine.
+ * @returns figures by name: samples/s, ms per phase and per training step, MiB of GPU buffers, the adapter
+ */
+export async function benchGpu(opts: BenchGpuOptions): Promise<Record<string, number | string>> {
+  const network = { neuron: opts.neuron, sizes: opts.sizes, weights: opts.weights };
+  const out: Record<string, number | string> = {};
+  const batch = opts.inputs[0].input.size;
+  const engine = await createWebGpuEngine(network, { adapter: opts.adapter ?? "any" });
+  try {
+    out.adapter = engine.device;
+    const small = await throughput(engine, opts.inputs, 1000);
+    out[`infer_samples_per_s_batch${batch}`] = Math.round(small.infer);
+    out[`train_samples_per_s_batch${batch}`] = Math.round(small.train);
+    out.hidden_spikes_per_sample = Math.round(small.hiddenSpikes * 10) / 10;
+    if (opts.cpuForward) out.infer_speedup_vs_cpu = Math.round(small.infer / opts.cpuForward * 10) / 10;
+    const big = opts.bigBatch ?? 2048;
+    if (big > 0) {
+      const one = concatBatches(opts.inputs, big);
+      const r = await throughput(engine, [one], 2000);
+      out[`infer_samples_per_s_batch${big}`] = Math.round(r.infer);
+      out[`train_samples_per_s_batch${big}`] = Math.round(r.train);
+      if (opts.cpuForward) {
+        out[`infer_speedup_vs_cpu_batch${big}`] = Math.round(r.infer / opts.cpuForward * 10) / 10;
+      }
+    }
+    out.chunk_samples = engine.chunkSize;
+    out.gpu_buffers_mib = Math.round(engine.gpuBytes / 2 ** 20);
+  } finally {
+    engine.dispose();
+  }
+  // Phases: a separate engine that times every dispatch (one pass each, so a little slower overall).
+  const profiled = await createWebGpuEngine(network, { adapter: opts.adapter ?? "any", profile: true });
+  try {
+    const { input, labels } = opts.inputs[0];
+    await profiled.trainStep(input, labels, DEFAULT_LOSS, ADAM);
+    const before = { ...profiled.phaseTimes };
+    const steps = 3;
+    const t0 = performance.now();
+    for (let k = 0; k < steps; k++) await profiled.trainStep(input, labels, DEFAULT_LOSS, ADAM);
+    out[`train_step_ms_batch${batch}`] = Math.round((performance.now() - t0) / steps * 100) / 100;
+    const after = profiled.phaseTimes;
+    if (after) {
+      for (const [phase, ms] of Object.entries(after)) {
+        const b = (before as Record<string, number>)[phase] ?? 0;
+        out[`gpu_ms_${phase}_batch${batch}`] = Math.round((ms - b) / steps * 1000) / 1000;
+      }
+    } else {
+      out.gpu_phase_times = "timestamp-query not available";
+    }
+  } finally {
+    profiled.dispose();
+  }
+  return out;
+}
+
+/** MNIST-like random images: ~150 lit pixels of 784, one spike each at t_in (1 - x). */
+function syntheticBatch(size: number, seed: number, tIn: number): { input: SpikeInput; labels: Int32Array } {
+  let state = seed >>> 0;
+  const rand = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const neuron: number[] = [];
+  const time: number[] = [];
+  const offsets = new Int32Array(size + 1);
+  for (let s = 0; s < size; s++) {
+    for (let j = 0; j < 784; j++) {
+      if (rand() < 0.19) {
+        neuron.push(j);
+        time.push(tIn * (1 - rand()));
+      }
+    }
+    offsets[s + 1] = neuron.length;
+  }
+  const labels = Int32Array.from({ length: size }, () => Math.floor(rand() * 10));
+  return { input: { size, offsets, neuron: Int32Array.from(neuron), time: Float64Array.from(time) }, labels };
+}
+
+if (import.meta.main) {
+  const { parseArgs } = await import("node:util");
+  const { initWeights } = await import("../src/model/init.ts");
+  const { DEFAULT_NEURON } = await import("../src/model/params.ts");
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      batch: { type: "string", default: "256" },
+      batches: { type: "string", default: "4" },
+      big: { type: "string", default: "2048" },
+      adapter: { type: "string", default: "any" },
+    },
+  });
+  const sizes = [784, 800, 10];
+  const neuron = DEFAULT_NEURON;
+  const inputs = Array.from(
+    { length: Number(values.batches) },
+    (_, k) => syntheticBatch(Number(values.batch), k + 1, 5),
+  );
+  const weights = initWeights({ neuron, sizes }, { seed: 0, meanInputEvents: 150 });
+  const r = await benchGpu({
+    neuron,
+    sizes,
+    weights,
+    inputs,
+    adapter: values.adapter === "hardware" ? "hardware" : "any",
+    bigBatch: Number(values.big),
+  });
+  console.log(JSON.stringify(r, null, 2));
+}

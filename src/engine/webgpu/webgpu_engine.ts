@@ -228,8 +228,10 @@ export class WebGpuEngine implements Engine {
       largest = Math.max(largest, b.largest);
       shapes.push(shape);
     }
-    const limit = this.#ctx.limits.maxStorageBufferBindingSize;
-    const maxChunk = this.#opts.maxChunk ?? DEFAULT_MAX_CHUNK;
+    const lim = this.#ctx.limits;
+    const limit = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
+    // Samples are the y (or x) dimension of most dispatches.
+    const maxChunk = Math.min(this.#opts.maxChunk ?? DEFAULT_MAX_CHUNK, lim.maxComputeWorkgroupsPerDimension);
     const budget = this.#opts.memoryBudget ?? DEFAULT_BUDGET;
     const m = Math.min(maxChunk, Math.floor(limit / largest), Math.floor(budget / perSample));
     if (m < 1) {

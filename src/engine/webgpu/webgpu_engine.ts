@@ -16,7 +16,6 @@ import {
   type EvalResult,
   type ForwardResult,
   type GradientResult,
-  type LayerStats,
   type LossConfig,
   type Network,
   type NetworkSpec,
@@ -25,18 +24,19 @@ import {
 } from "../engine.ts";
 import { type AdapterKind, type GpuContext, openDevice, WebGpuError } from "./gpu_device.ts";
 import { eventsPerInputNeuron, InputPacker } from "./input_pack.ts";
+import { planChunks } from "./chunk_plan.ts";
 import {
   bindGroup,
-  layerBytesPerSample,
   LayerState,
-  nextPow2,
   storageBuffer,
   uniformBuffer,
   WeightState,
 } from "./layer_state.ts";
-import { createPipelines, type Pipelines, WORKGROUP } from "./pipelines.ts";
-import { PassRecorder, type Phase, Profiler } from "./profiler.ts";
-import { Readback, type ReadItem } from "./readback.ts";
+import { createPipelines, type Pipelines } from "./pipelines.ts";
+import { type Phase, Profiler } from "./profiler.ts";
+import { Readback } from "./readback.ts";
+import { checkInput, checkLabels, checkShapes } from "./checks.ts";
+import { type ChunkState, collectChunk, encodeChunk, type RunPlan, type RunResult } from "./chunk_step.ts";
 
 export { probeHardwareAdapter, WebGpuError } from "./gpu_device.ts";
 export type { AdapterProbe } from "./gpu_device.ts";
@@ -80,32 +80,6 @@ export async function createWebGpuEngine(network: Network, opts: WebGpuEngineOpt
     ctx.device.destroy();
     throw e;
   }
-}
-
-/** What a run over a batch must produce. */
-interface RunPlan {
-  readonly loss: LossConfig | null;
-  readonly labels: Int32Array | null;
-  /** "weights": dL/dW only (training); "all": also dL/dt of the input events. */
-  readonly grads: "none" | "weights" | "all";
-  /** Factor of every gradient: 1 (sum) or 1/batch (mean). */
-  readonly scale: number;
-  readonly keepSpikes: boolean;
-  readonly adam: AdamConfig | null;
-}
-
-/** What a run over a batch produced. */
-interface RunResult {
-  loss: number;
-  correct: number;
-  predictions: Int32Array;
-  decisionTime: Float64Array;
-  stats: LayerStats[];
-  spikes?: { count: Int32Array; time: Float64Array }[];
-  weightGrads?: Float64Array[];
-  inputGrads?: Float64Array;
-  /** Sum over hidden layers, samples and silent neurons of (theta - Vmax)/theta (the hidden Vmax term). */
-  hiddenGap: number;
 }
 
 const DEFAULT_MAX_CHUNK = 1024;
@@ -211,37 +185,14 @@ export class WebGpuEngine implements Engine {
    */
   #build(capIn0: number): void {
     const gpu = this.#gpu;
-    const { sizes, neuron } = this.spec;
-    const cap = neuron.max_spikes;
+    const { sizes } = this.spec;
     const L = sizes.length - 1;
-    const shapes = [];
-    let perSample = 2 * sizes[0] * capIn0 * 4 + sizes[0] * 4 + 16 + 4;
-    let largest = sizes[0] * capIn0 * 4;
-    for (let l = 0; l < L; l++) {
-      const capIn = l === 0 ? capIn0 : cap;
-      const room = l === 0
-        ? sizes[0] * capIn0
-        : Math.min(sizes[l] * cap, this.#opts.maxEventsPerSample ?? Infinity);
-      const shape = { nIn: sizes[l], nOut: sizes[l + 1], cap, capIn, capEv: nextPow2(Math.max(1, room)) };
-      const b = layerBytesPerSample(shape);
-      perSample += b.total;
-      largest = Math.max(largest, b.largest);
-      shapes.push(shape);
-    }
-    const lim = this.#ctx.limits;
-    const limit = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize);
-    // Samples are the y (or x) dimension of most dispatches.
-    const maxChunk = Math.min(this.#opts.maxChunk ?? DEFAULT_MAX_CHUNK, lim.maxComputeWorkgroupsPerDimension);
-    const budget = this.#opts.memoryBudget ?? DEFAULT_BUDGET;
-    const m = Math.min(maxChunk, Math.floor(limit / largest), Math.floor(budget / perSample));
-    if (m < 1) {
-      throw new WebGpuError(
-        `one sample needs ${(largest / 2 ** 20).toFixed(1)} MiB in one buffer or ${
-          (perSample / 2 ** 20).toFixed(1)
-        } MiB ` +
-          `in all, more than ${this.device} allows (binding limit ${(limit / 2 ** 20).toFixed(0)} MiB)`,
-      );
-    }
+    const { samples: m, shapes } = planChunks(this.spec, capIn0, this.#ctx.limits, {
+      maxChunk: this.#opts.maxChunk ?? DEFAULT_MAX_CHUNK,
+      memoryBudget: this.#opts.memoryBudget ?? DEFAULT_BUDGET,
+      maxEventsPerSample: this.#opts.maxEventsPerSample,
+      device: this.device,
+    });
     for (const s of this.#layers) s.destroy();
     this.#inCount?.destroy();
     this.#inTime?.destroy();
@@ -414,6 +365,28 @@ export class WebGpuEngine implements Engine {
     this.#gpu.destroy();
   }
 
+  /** The GPU objects a chunk needs, for chunk_step.ts. */
+  #state(): ChunkState {
+    return {
+      gpu: this.#gpu,
+      spec: this.spec,
+      pipes: this.#pipes,
+      weights: this.#weights,
+      layers: this.#layers,
+      inCount: this.#inCount,
+      inTime: this.#inTime,
+      inGrad: this.#inGrad,
+      packer: this.#packer,
+      labels: this.#labels,
+      result: this.#result,
+      lossParams: this.#lossParams,
+      lossGroup: this.#lossGroup,
+      readback: this.#readback,
+      profiler: this.#profiler,
+      adamStep: this.#adamStep,
+    };
+  }
+
   #layerSpikes(r: RunResult) {
     const cap = this.spec.neuron.max_spikes;
     return r.spikes!.map((s, l) => ({
@@ -459,201 +432,11 @@ export class WebGpuEngine implements Engine {
       const to = Math.min(size, from + M);
       const last = c === chunks - 1;
       const m = this.#packer.pack(input, from, to, neuron.t_max);
-      const names = this.#encodeChunk(plan, m, from, last);
+      const names = encodeChunk(this.#state(), plan, m, from, last);
       const data = await this.#fetch();
-      this.#collect(plan, data, names, m, from, res);
+      collectChunk(this.#state(), plan, data, names, m, from, res);
     }
     if (plan.loss && hiddenWeight > 0) res.loss += hiddenWeight * res.hiddenGap;
     return res;
-  }
-
-  /** Uploads one chunk, encodes its whole step and submits it; returns the names of the staged readbacks. */
-  #encodeChunk(plan: RunPlan, m: number, from: number, last: boolean): string[] {
-    const accumulate = from > 0;
-    const gpu = this.#gpu;
-    const q = gpu.queue;
-    const { sizes, neuron } = this.spec;
-    const L = sizes.length - 1;
-    const p = this.#packer;
-    const nIn0 = sizes[0];
-    q.writeBuffer(this.#inCount, 0, p.count, 0, m * nIn0);
-    q.writeBuffer(this.#inTime, 0, p.time, 0, m * nIn0 * p.capacity);
-    const theta = neuron.theta;
-    const loss = plan.loss;
-    for (let l = 0; l < L; l++) {
-      const s = this.#layers[l].shape;
-      let silent = 0;
-      if (loss && plan.grads !== "none") {
-        const weight = l === L - 1 ? loss.vmax_weight : loss.hidden_vmax_weight ?? 0;
-        silent = -weight / theta * plan.scale;
-      }
-      const u = new ArrayBuffer(32);
-      new Uint32Array(u, 0, 6).set([s.nIn, s.nOut, s.capIn, s.capEv, m, accumulate ? 1 : 0]);
-      new Float32Array(u, 24, 2).set([silent, 0]);
-      q.writeBuffer(this.#layers[l].params, 0, u);
-    }
-    if (loss && plan.labels) {
-      const u = new ArrayBuffer(32);
-      new Uint32Array(u, 0, 4).set([sizes[L], m, loss.kind === "first-spike" ? 0 : 1, 0]);
-      new Float32Array(u, 16, 4).set([loss.tau0, loss.vmax_weight, plan.scale, 0]);
-      q.writeBuffer(this.#lossParams, 0, u);
-      q.writeBuffer(this.#labels, 0, Int32Array.from(plan.labels.subarray(from, from + m)));
-    }
-    if (plan.adam && last) {
-      const a = plan.adam;
-      const c1 = 1 - Math.pow(a.beta1, this.#adamStep);
-      const c2 = 1 - Math.pow(a.beta2, this.#adamStep);
-      for (const w of this.#weights) {
-        const u = new ArrayBuffer(48);
-        new Uint32Array(u, 0, 4).set([w.size, 0, 0, 0]);
-        new Float32Array(u, 16, 8).set([a.lr, a.beta1, a.beta2, a.eps, c1, c2, 0, 0]);
-        q.writeBuffer(w.adamParams, 0, u);
-      }
-    }
-    const encoder = gpu.createCommandEncoder({ label: "step" });
-    if (plan.grads !== "none") {
-      // Slots of spikes that found no room in an event list get no dL/dt from above: zero, not stale.
-      for (let l = 0; l < L - 1; l++) encoder.clearBuffer(this.#layers[l].gTime);
-      if (plan.grads === "all") encoder.clearBuffer(this.#inGrad);
-    }
-    const rec = new PassRecorder(encoder, this.#profiler);
-    const pp = this.#pipes;
-    const wg = (n: number) => Math.ceil(n / WORKGROUP);
-    for (const s of this.#layers) {
-      rec.dispatch("sort", pp.gather_sort, s.groups.gather, m);
-      rec.dispatch("sweep", pp.forward, s.groups.forward, wg(s.shape.nOut), m);
-    }
-    if (loss && plan.labels) rec.dispatch("loss", pp.loss, this.#lossGroup, wg(m));
-    if (plan.grads !== "none") {
-      for (let l = L - 1; l >= 0; l--) {
-        const s = this.#layers[l];
-        rec.dispatch("backward", pp.adjoint, s.groups.adjoint, wg(s.shape.nOut), m);
-        rec.dispatch("backward", pp.weight_grad, s.groups.weightGrad, wg(s.shape.nOut), s.shape.nIn);
-        if (l > 0 || plan.grads === "all") {
-          rec.dispatch("backward", pp.input_grad, s.groups.inputGrad, wg(s.shape.capEv), m);
-        }
-      }
-    }
-    for (const s of this.#layers) rec.dispatch("stats", pp.stats, s.groups.stats, wg(m));
-    if (plan.adam && last) {
-      for (const w of this.#weights) {
-        const groups = wg(w.size);
-        const x = Math.min(groups, 65535);
-        rec.dispatch("update", pp.adam, w.adamGroup, x, Math.ceil(groups / x));
-      }
-    }
-    rec.end();
-    const names: string[] = [];
-    const items: ReadItem[] = [];
-    const add = (name: string, buffer: GPUBuffer, bytes: number) => {
-      names.push(name);
-      items.push({ buffer, bytes });
-    };
-    if (this.#profiler) {
-      this.#profiler.encodeResolve(encoder);
-      add("timestamps", this.#profiler.resolve, this.#profiler.bytes);
-    }
-    if (loss && plan.labels) add("result", this.#result, m * 16);
-    this.#layers.forEach((s, l) => add(`stats${l}`, s.stats, m * 32));
-    if (plan.keepSpikes) {
-      this.#layers.forEach((s, l) => {
-        add(`count${l}`, s.count, m * s.shape.nOut * 4);
-        add(`time${l}`, s.time, m * s.shape.nOut * s.shape.cap * 4);
-      });
-    }
-    if (plan.grads === "all") add("input_grad", this.#inGrad, m * nIn0 * p.capacity * 4);
-    if (plan.grads === "all" && last) this.#weights.forEach((w, l) => add(`dw${l}`, w.dw, w.size * 4));
-    this.#readback.stage(encoder, items);
-    q.submit([encoder.finish()]);
-    return names;
-  }
-
-  #collect(
-    plan: RunPlan,
-    data: ArrayBuffer[],
-    names: string[],
-    m: number,
-    from: number,
-    res: RunResult,
-  ): void {
-    const get = (name: string) => data[names.indexOf(name)];
-    const L = this.spec.sizes.length - 1;
-    if (this.#profiler) this.#profiler.collect(get("timestamps"));
-    if (plan.loss && plan.labels) {
-      const r = new Float32Array(get("result"));
-      for (let s = 0; s < m; s++) {
-        res.loss += r[4 * s];
-        res.predictions[from + s] = Math.round(r[4 * s + 1]);
-        res.decisionTime[from + s] = r[4 * s + 2] >= 0 ? r[4 * s + 2] : NaN;
-        res.correct += r[4 * s + 3];
-      }
-    }
-    for (let l = 0; l < L; l++) {
-      const buf = get(`stats${l}`);
-      const u = new Uint32Array(buf);
-      const f = new Float32Array(buf);
-      const st = res.stats[l];
-      for (let s = 0; s < m; s++) {
-        st.spikes += u[8 * s];
-        st.silent += u[8 * s + 1];
-        st.capped += u[8 * s + 2];
-        st.grazing += u[8 * s + 3];
-        // Events lost by layer l are spikes of layer l-1 that found no room.
-        res.stats[Math.max(0, l - 1)].overflow += u[8 * s + 4];
-        if (l < L - 1) res.hiddenGap += f[8 * s + 5];
-      }
-    }
-    if (res.spikes) {
-      this.#layers.forEach((s, l) => {
-        const n = s.shape.nOut;
-        const cap = s.shape.cap;
-        res.spikes![l].count.set(new Uint32Array(get(`count${l}`)), from * n);
-        res.spikes![l].time.set(new Float32Array(get(`time${l}`)), from * n * cap);
-      });
-    }
-    if (res.inputGrads) {
-      const g = new Float32Array(get("input_grad"));
-      const origin = this.#packer.origin;
-      const slots = m * this.spec.sizes[0] * this.#packer.capacity;
-      for (let k = 0; k < slots; k++) if (origin[k] >= 0) res.inputGrads[origin[k]] = g[k];
-    }
-    if (plan.grads === "all" && names.includes("dw0")) {
-      res.weightGrads = this.#weights.map((_, l) => Float64Array.from(new Float32Array(get(`dw${l}`))));
-    }
-  }
-}
-
-function checkShapes(sizes: readonly number[], weights: readonly Float64Array[]): void {
-  if (weights.length !== sizes.length - 1) {
-    throw new RangeError(`Expected ${sizes.length - 1} weight layers, got ${weights.length}`);
-  }
-  for (let l = 0; l < weights.length; l++) {
-    if (weights[l].length !== sizes[l] * sizes[l + 1]) {
-      throw new RangeError(
-        `Weights of layer ${l} have ${weights[l].length} entries, expected ${sizes[l]}x${sizes[l + 1]}`,
-      );
-    }
-  }
-}
-
-function checkInput(input: SpikeInput, nIn: number): void {
-  if (input.offsets.length !== input.size + 1 || input.offsets[input.size] !== input.time.length) {
-    throw new RangeError("SpikeInput offsets do not match its size and events");
-  }
-  for (let e = 0; e < input.neuron.length; e++) {
-    const j = input.neuron[e];
-    const t = input.time[e];
-    if (!(j >= 0 && j < nIn) || !(t >= 0) || !Number.isFinite(t)) {
-      throw new RangeError(`Input event ${e} is invalid: neuron ${j}, time ${t} (network has ${nIn} inputs)`);
-    }
-  }
-}
-
-function checkLabels(labels: Int32Array, size: number, classes: number): void {
-  if (labels.length < size) throw new RangeError(`Expected ${size} labels, got ${labels.length}`);
-  for (let s = 0; s < size; s++) {
-    if (!(labels[s] >= 0 && labels[s] < classes)) {
-      throw new RangeError(`Label ${labels[s]} of sample ${s} is not a class of ${classes}`);
-    }
   }
 }

@@ -1,0 +1,217 @@
+/**
+ * One chunk of a batch as one GPU submission: uploads the chunk's input, encodes every kernel of the step
+ * in order (per layer sort and sweep; loss; per layer, top down, adjoint, weight and input-time gradients;
+ * counters; Adam on the last chunk), stages the readback, and turns what comes back into results.
+ * @module
+ */
+import type { AdamConfig, LayerStats, LossConfig, NetworkSpec } from "../engine.ts";
+import type { InputPacker } from "./input_pack.ts";
+import type { LayerState, WeightState } from "./layer_state.ts";
+import { type Pipelines, WORKGROUP } from "./pipelines.ts";
+import { PassRecorder, type Profiler } from "./profiler.ts";
+import type { Readback, ReadItem } from "./readback.ts";
+
+/** The engine's GPU objects a chunk uses (all created once, see WebGpuEngine). */
+export interface ChunkState {
+  readonly gpu: GPUDevice;
+  readonly spec: NetworkSpec;
+  readonly pipes: Pipelines;
+  readonly weights: readonly WeightState[];
+  readonly layers: readonly LayerState[];
+  /** Layer 0 input: (samples, n_in) counts, (samples, n_in, cap_in) times and their gradients. */
+  readonly inCount: GPUBuffer;
+  readonly inTime: GPUBuffer;
+  readonly inGrad: GPUBuffer;
+  readonly packer: InputPacker;
+  /** (samples) i32 labels, (samples) vec4 per-sample results, LossParams. */
+  readonly labels: GPUBuffer;
+  readonly result: GPUBuffer;
+  readonly lossParams: GPUBuffer;
+  readonly lossGroup: GPUBindGroup;
+  readonly readback: Readback;
+  readonly profiler: Profiler | null;
+  /** Adam steps taken, this one included. */
+  readonly adamStep: number;
+}
+
+/** What a run over a batch must produce. */
+export interface RunPlan {
+  readonly loss: LossConfig | null;
+  readonly labels: Int32Array | null;
+  /** "weights": dL/dW only (training); "all": also dL/dt of the input events. */
+  readonly grads: "none" | "weights" | "all";
+  /** Factor of every gradient: 1 (sum) or 1/batch (mean). */
+  readonly scale: number;
+  readonly keepSpikes: boolean;
+  readonly adam: AdamConfig | null;
+}
+
+/** What a run over a batch produced. */
+export interface RunResult {
+  loss: number;
+  correct: number;
+  predictions: Int32Array;
+  decisionTime: Float64Array;
+  stats: LayerStats[];
+  spikes?: { count: Int32Array; time: Float64Array }[];
+  weightGrads?: Float64Array[];
+  inputGrads?: Float64Array;
+  /** Sum over hidden layers, samples and silent neurons of (theta - Vmax)/theta (the hidden Vmax term). */
+  hiddenGap: number;
+}
+
+/** Uploads one chunk, encodes its whole step and submits it; returns the names of the staged readbacks. */
+export function encodeChunk(st: ChunkState, plan: RunPlan, m: number, from: number, last: boolean): string[] {
+  const accumulate = from > 0;
+  const gpu = st.gpu;
+  const q = gpu.queue;
+  const { sizes, neuron } = st.spec;
+  const L = sizes.length - 1;
+  const p = st.packer;
+  const nIn0 = sizes[0];
+  q.writeBuffer(st.inCount, 0, p.count, 0, m * nIn0);
+  q.writeBuffer(st.inTime, 0, p.time, 0, m * nIn0 * p.capacity);
+  const theta = neuron.theta;
+  const loss = plan.loss;
+  for (let l = 0; l < L; l++) {
+    const s = st.layers[l].shape;
+    let silent = 0;
+    if (loss && plan.grads !== "none") {
+      const weight = l === L - 1 ? loss.vmax_weight : loss.hidden_vmax_weight ?? 0;
+      silent = -weight / theta * plan.scale;
+    }
+    const u = new ArrayBuffer(32);
+    new Uint32Array(u, 0, 6).set([s.nIn, s.nOut, s.capIn, s.capEv, m, accumulate ? 1 : 0]);
+    new Float32Array(u, 24, 2).set([silent, 0]);
+    q.writeBuffer(st.layers[l].params, 0, u);
+  }
+  if (loss && plan.labels) {
+    const u = new ArrayBuffer(32);
+    new Uint32Array(u, 0, 4).set([sizes[L], m, loss.kind === "first-spike" ? 0 : 1, 0]);
+    new Float32Array(u, 16, 4).set([loss.tau0, loss.vmax_weight, plan.scale, 0]);
+    q.writeBuffer(st.lossParams, 0, u);
+    q.writeBuffer(st.labels, 0, Int32Array.from(plan.labels.subarray(from, from + m)));
+  }
+  if (plan.adam && last) {
+    const a = plan.adam;
+    const c1 = 1 - Math.pow(a.beta1, st.adamStep);
+    const c2 = 1 - Math.pow(a.beta2, st.adamStep);
+    for (const w of st.weights) {
+      const u = new ArrayBuffer(48);
+      new Uint32Array(u, 0, 4).set([w.size, 0, 0, 0]);
+      new Float32Array(u, 16, 8).set([a.lr, a.beta1, a.beta2, a.eps, c1, c2, 0, 0]);
+      q.writeBuffer(w.adamParams, 0, u);
+    }
+  }
+  const encoder = gpu.createCommandEncoder({ label: "step" });
+  if (plan.grads !== "none") {
+    // Slots of spikes that found no room in an event list get no dL/dt from above: zero, not stale.
+    for (let l = 0; l < L - 1; l++) encoder.clearBuffer(st.layers[l].gTime);
+    if (plan.grads === "all") encoder.clearBuffer(st.inGrad);
+  }
+  const rec = new PassRecorder(encoder, st.profiler);
+  const pp = st.pipes;
+  const wg = (n: number) => Math.ceil(n / WORKGROUP);
+  for (const s of st.layers) {
+    rec.dispatch("sort", pp.gather_sort, s.groups.gather, m);
+    rec.dispatch("sweep", pp.forward, s.groups.forward, wg(s.shape.nOut), m);
+  }
+  if (loss && plan.labels) rec.dispatch("loss", pp.loss, st.lossGroup, wg(m));
+  if (plan.grads !== "none") {
+    for (let l = L - 1; l >= 0; l--) {
+      const s = st.layers[l];
+      rec.dispatch("backward", pp.adjoint, s.groups.adjoint, wg(s.shape.nOut), m);
+      rec.dispatch("backward", pp.weight_grad, s.groups.weightGrad, wg(s.shape.nOut), s.shape.nIn);
+      if (l > 0 || plan.grads === "all") {
+        rec.dispatch("backward", pp.input_grad, s.groups.inputGrad, wg(s.shape.capEv), m);
+      }
+    }
+  }
+  for (const s of st.layers) rec.dispatch("stats", pp.stats, s.groups.stats, wg(m));
+  if (plan.adam && last) {
+    for (const w of st.weights) {
+      const groups = wg(w.size);
+      const x = Math.min(groups, 65535);
+      rec.dispatch("update", pp.adam, w.adamGroup, x, Math.ceil(groups / x));
+    }
+  }
+  rec.end();
+  const names: string[] = [];
+  const items: ReadItem[] = [];
+  const add = (name: string, buffer: GPUBuffer, bytes: number) => {
+    names.push(name);
+    items.push({ buffer, bytes });
+  };
+  if (st.profiler) {
+    st.profiler.encodeResolve(encoder);
+    add("timestamps", st.profiler.resolve, st.profiler.bytes);
+  }
+  if (loss && plan.labels) add("result", st.result, m * 16);
+  st.layers.forEach((s, l) => add(`stats${l}`, s.stats, m * 32));
+  if (plan.keepSpikes) {
+    st.layers.forEach((s, l) => {
+      add(`count${l}`, s.count, m * s.shape.nOut * 4);
+      add(`time${l}`, s.time, m * s.shape.nOut * s.shape.cap * 4);
+    });
+  }
+  if (plan.grads === "all") add("input_grad", st.inGrad, m * nIn0 * p.capacity * 4);
+  if (plan.grads === "all" && last) st.weights.forEach((w, l) => add(`dw${l}`, w.dw, w.size * 4));
+  st.readback.stage(encoder, items);
+  q.submit([encoder.finish()]);
+  return names;
+}
+
+export function collectChunk(
+  st: ChunkState,
+  plan: RunPlan,
+  data: ArrayBuffer[],
+  names: string[],
+  m: number,
+  from: number,
+  res: RunResult,
+): void {
+  const get = (name: string) => data[names.indexOf(name)];
+  const L = st.spec.sizes.length - 1;
+  if (st.profiler) st.profiler.collect(get("timestamps"));
+  if (plan.loss && plan.labels) {
+    const r = new Float32Array(get("result"));
+    for (let s = 0; s < m; s++) {
+      res.loss += r[4 * s];
+      res.predictions[from + s] = Math.round(r[4 * s + 1]);
+      res.decisionTime[from + s] = r[4 * s + 2] >= 0 ? r[4 * s + 2] : NaN;
+      res.correct += r[4 * s + 3];
+    }
+  }
+  for (let l = 0; l < L; l++) {
+    const buf = get(`stats${l}`);
+    const u = new Uint32Array(buf);
+    const f = new Float32Array(buf);
+    const ls = res.stats[l];
+    for (let s = 0; s < m; s++) {
+      ls.spikes += u[8 * s];
+      ls.silent += u[8 * s + 1];
+      ls.capped += u[8 * s + 2];
+      ls.grazing += u[8 * s + 3];
+      // Events lost by layer l are spikes of layer l-1 that found no room.
+      res.stats[Math.max(0, l - 1)].overflow += u[8 * s + 4];
+      if (l < L - 1) res.hiddenGap += f[8 * s + 5];
+    }
+  }
+  if (res.spikes) {
+    st.layers.forEach((s, l) => {
+      const n = s.shape.nOut;
+      const cap = s.shape.cap;
+      res.spikes![l].count.set(new Uint32Array(get(`count${l}`)), from * n);
+      res.spikes![l].time.set(new Float32Array(get(`time${l}`)), from * n * cap);
+    });
+  }
+  if (res.inputGrads) {
+    const g = new Float32Array(get("input_grad"));
+    const origin = st.packer.origin;
+    const slots = m * st.spec.sizes[0] * st.packer.capacity;
+    for (let k = 0; k < slots; k++) if (origin[k] >= 0) res.inputGrads[origin[k]] = g[k];
+  }
+  if (plan.grads === "all" && names.includes("dw0")) {
+    res.weightGrads = st.weights.map((_, l) => Float64Array.from(new Float32Array(get(`dw${l}`))));
+  }
+}

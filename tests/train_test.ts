@@ -352,7 +352,7 @@ Deno.test("eval reproduces the training summary's test accuracy and writes its f
   assert.equal(json.accuracy, r.accuracy);
   const confusion = (await Deno.readTextFile(`${out}/confusion.csv`)).trim().split("\n");
   assert.equal(confusion.length, 1 + r.confusion.length);
-  assert.match(confusion[0], /none$/);
+  assert.match(confusion[0], /^true,pred_0,.*,pred_none$/);
   const perClass = (await Deno.readTextFile(`${out}/per_class.csv`)).trim().split("\n");
   assert.equal(perClass.length, 1 + r.confusion.length);
   await Deno.remove(run, { recursive: true });

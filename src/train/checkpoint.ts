@@ -8,7 +8,7 @@ import type { AdamState } from "../engine/engine.ts";
 import { decodeFloat64Base64, encodeFloat64Base64 } from "../model/model_file.ts";
 import type { TrainConfig } from "./config.ts";
 import { TrainingError } from "./errors.ts";
-import { writeFileAtomic } from "./files.ts";
+import { writeTextAtomic } from "../report/csv.ts";
 
 /** Format name of checkpoint files. */
 export const CHECKPOINT_FORMAT = "multispike-checkpoint";
@@ -60,7 +60,7 @@ export async function writeCheckpoint(dir: string, ck: Checkpoint): Promise<void
     seconds: ck.seconds,
     started_at: ck.startedAt,
   };
-  await writeFileAtomic(`${dir}/${CHECKPOINT_FILE}`, JSON.stringify(json));
+  await writeTextAtomic(`${dir}/${CHECKPOINT_FILE}`, JSON.stringify(json));
 }
 
 /**
@@ -147,5 +147,5 @@ function firstDifference(a: unknown, b: unknown, path: string): string | null {
     }
     return null;
   }
-  return a === b ? null : `${path} (checkpoint: ${JSON.stringify(a)}, now: ${JSON.stringify(b)})`;
+  return a === b ? null : `${path} (was ${JSON.stringify(a)}, now ${JSON.stringify(b)})`;
 }

@@ -4,13 +4,13 @@
  * readout. Writes eval.json, confusion.csv and per_class.csv when given a directory.
  * @module
  */
-import { csvFormatRows } from "d3-dsv";
 import { type DatasetName, loadDataset } from "../data/dataset.ts";
 import { addStats, emptyStats, type Engine, type LossConfig, type SpikeInput } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
+import { toCsv, writeTextAtomic } from "../report/csv.ts";
 import type { Reporter } from "../report/progress.ts";
-import { prepareOutDir, writeFileAtomic } from "./files.ts";
+import { prepareOutDir } from "./files.ts";
 import type { DeviceChoice } from "./config.ts";
 import { defaultTrainConfig } from "./defaults.ts";
 import { createEngine } from "./engine_select.ts";
@@ -93,7 +93,6 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
   const lossCfg = model.config?.loss ?? DEFAULT_LOSS;
   const data = await loadDataset(opts.dataset, {
     dataDir: opts.dataDir,
-    seed: model.config?.seed ?? 0,
     limitTest: opts.limitTest ?? 0,
   });
   const sizes = network.sizes;
@@ -237,13 +236,12 @@ async function writeEvalFiles(out: string, report: EvalReport): Promise<void> {
     (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
     2,
   );
-  await writeFileAtomic(`${out}/eval.json`, json + "\n");
+  await writeTextAtomic(`${out}/eval.json`, json + "\n");
   const classes = report.confusion.length;
-  const header = ["true\\predicted", ...Array.from({ length: classes }, (_, c) => String(c)), "none"];
-  const rows = report.confusion.map((r, c) => [String(c), ...r.map(String)]);
-  await writeFileAtomic(`${out}/confusion.csv`, csvFormatRows([header, ...rows]) + "\n");
-  const pc = [["class", "support", "correct", "recall", "precision"]].concat(
-    report.per_class.map((p) => [p.class, p.support, p.correct, p.recall, p.precision].map(String)),
+  const predicted = [...Array.from({ length: classes }, (_, c) => `pred_${c}`), "pred_none"];
+  const confusion = report.confusion.map((row, c) =>
+    Object.fromEntries([["true", c], ...row.map((n, p) => [predicted[p], n])])
   );
-  await writeFileAtomic(`${out}/per_class.csv`, csvFormatRows(pc) + "\n");
+  await writeTextAtomic(`${out}/confusion.csv`, toCsv(confusion));
+  await writeTextAtomic(`${out}/per_class.csv`, toCsv(report.per_class.map((p) => ({ ...p }))));
 }

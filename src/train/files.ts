@@ -1,19 +1,9 @@
 /**
- * File helpers of training, evaluation and sweeps: atomic writes and an early writability check.
+ * File helpers of training, evaluation and sweeps: an early writability check (atomic writes come from
+ * `src/report/csv.ts`).
  * @module
  */
 import { TrainingError } from "./errors.ts";
-
-/**
- * Writes `data` to `path` through a temporary file and a rename, so that readers (and a run killed
- * mid-write) see either the old or the new file, never half of one.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-  else await Deno.writeFile(tmp, data);
-  await Deno.rename(tmp, path);
-}
 
 /**
  * Creates `dir` (with parents) and proves it writable, so that a bad `--out` fails before any work.

@@ -5,8 +5,8 @@
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Engine, LayerSpikes, SpikeInput } from "../engine/engine.ts";
-import { lineChartSvg, multiPanelSvg, rasterSvg, svgToPng } from "../report/plots.ts";
-import { writeFileAtomic } from "./files.ts";
+import { writeAtomic, writeTextAtomic } from "../report/csv.ts";
+import { multiPanelSvg, rasterSvg, svgToPng } from "../report/plots.ts";
 import type { TrainConfig } from "./config.ts";
 import type { RunState } from "./trainer.ts";
 
@@ -23,7 +23,7 @@ export async function writeRunPlots(
   const col = (k: string) => m.map((r) => r[k]);
   const layers = engine.spec.sizes.length - 1;
   const curves = await multiPanelSvg([
-    await lineChartSvg({
+    {
       title: "Accuracy",
       xLabel: "epoch",
       yLabel: "accuracy",
@@ -32,8 +32,8 @@ export async function writeRunPlots(
         { name: "validation", x: epochs, y: col("val_acc") },
         { name: "test", x: epochs, y: col("test_acc") },
       ],
-    }),
-    await lineChartSvg({
+    },
+    {
       title: "Loss",
       xLabel: "epoch",
       yLabel: "loss per sample",
@@ -42,8 +42,8 @@ export async function writeRunPlots(
         { name: "validation", x: epochs, y: col("val_loss") },
         { name: "test", x: epochs, y: col("test_loss") },
       ],
-    }),
-    await lineChartSvg({
+    },
+    {
       title: "Spikes per neuron (test)",
       xLabel: "epoch",
       yLabel: "spikes per neuron per sample",
@@ -52,10 +52,10 @@ export async function writeRunPlots(
         x: epochs,
         y: col(`spikes_per_neuron_l${l + 1}`),
       })),
-    }),
+    },
   ]);
-  await writeFileAtomic(`${out}/curves.svg`, curves);
-  await writeFileAtomic(`${out}/curves.png`, await svgToPng(curves));
+  await writeTextAtomic(`${out}/curves.svg`, curves);
+  await writeAtomic(`${out}/curves.png`, await svgToPng(curves));
   if (data.test.size === 0 || !state.best) return;
   await engine.setWeights(state.best.weights);
   const input = data.test.encode([0], config.t_in);
@@ -71,7 +71,7 @@ export async function writeRunPlots(
       })),
     ],
   });
-  await writeFileAtomic(`${out}/raster.svg`, raster);
+  await writeTextAtomic(`${out}/raster.svg`, raster);
 }
 
 /** Spike times per input neuron of sample 0 of `input`. */

@@ -4,9 +4,8 @@
  * against tau, one line per spike cap, bands of one standard deviation over seeds).
  * @module
  */
-import { csvFormat } from "d3-dsv";
-import { lineChartSvg, multiPanelSvg, svgToPng } from "../report/plots.ts";
-import { writeFileAtomic } from "./files.ts";
+import { toCsv, writeAtomic, writeTextAtomic } from "../report/csv.ts";
+import { multiPanelSvg, svgToPng } from "../report/plots.ts";
 import type { GridPoint, GridSpec } from "./sweep_grid.ts";
 import type { TrainSummary } from "./trainer.ts";
 
@@ -135,7 +134,7 @@ export function sweepCsv(runs: readonly RunRecord[]): string {
     row.device = s.environment.device;
     return row;
   });
-  return csvFormat(rows, Object.keys(rows[0])) + "\n";
+  return toCsv(rows);
 }
 
 /** Writes sweep.csv, sweep.json, sweep.svg and sweep.png into `out` (atomically, so shards may race). */
@@ -146,12 +145,12 @@ export async function writeSweepFiles(
   runs: readonly RunRecord[],
 ): Promise<SweepJson> {
   const json = sweepJson(spec, all, runs);
-  await writeFileAtomic(`${out}/sweep.csv`, sweepCsv(runs));
-  await writeFileAtomic(`${out}/sweep.json`, JSON.stringify(json, finiteOrNull, 2) + "\n");
+  await writeTextAtomic(`${out}/sweep.csv`, sweepCsv(runs));
+  await writeTextAtomic(`${out}/sweep.json`, JSON.stringify(json, finiteOrNull, 2) + "\n");
   if (json.points.length > 0) {
     const svg = await sweepSvg(json);
-    await writeFileAtomic(`${out}/sweep.svg`, svg);
-    await writeFileAtomic(`${out}/sweep.png`, await svgToPng(svg));
+    await writeTextAtomic(`${out}/sweep.svg`, svg);
+    await writeAtomic(`${out}/sweep.png`, await svgToPng(svg));
   }
   return json;
 }
@@ -178,20 +177,20 @@ async function sweepSvg(json: SweepJson): Promise<string> {
     : "tau_m";
   const seeds = json.grid.seeds.length;
   return multiPanelSvg([
-    await lineChartSvg({
+    {
       title: `${json.grid.dataset}: test accuracy vs time constant (mean ± std over ${seeds} seed(s))`,
       xLabel,
       yLabel: "test accuracy",
       series: series((p) => p.test_accuracy),
       logX: true,
-    }),
-    await lineChartSvg({
+    },
+    {
       title: "Spikes per hidden neuron per sample (first hidden layer, test set)",
       xLabel,
       yLabel: "spikes per neuron",
       series: series((p) => p.spikes_per_neuron[0]),
       logX: true,
-    }),
+    },
   ]);
 }
 

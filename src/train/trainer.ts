@@ -16,6 +16,7 @@ import { addStats, emptyStats, type Engine, type Network } from "../engine/engin
 import { initWeights } from "../model/init.ts";
 import { modelFileJson } from "../model/model_file.ts";
 import { validateNeuronParams } from "../model/params.ts";
+import { toCsv, writeTextAtomic } from "../report/csv.ts";
 import type { Reporter } from "../report/progress.ts";
 import { Rng } from "../util/rng.ts";
 import {
@@ -26,13 +27,12 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from "./checkpoint.ts";
-import { exists, prepareOutDir, writeFileAtomic } from "./files.ts";
+import { exists, prepareOutDir } from "./files.ts";
 import type { TrainConfig } from "./config.ts";
 import { createEngine, type EngineChoice } from "./engine_select.ts";
 import { TrainingError, TrainingInterrupted } from "./errors.ts";
 import { evaluateSplit, layerSummaries, type LayerSummary, type SplitResult } from "./split_eval.ts";
 import { writeRunPlots } from "./run_plots.ts";
-import { metricsCsv } from "./metrics_csv.ts";
 
 /** Options of `train`. */
 export interface TrainOptions {
@@ -120,9 +120,10 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   const { out, reporter } = opts;
   await prepareOutDir(out);
   const ck = await startingPoint(config, opts);
+  // The data's own seed stays at its default: runs with different seeds differ in initial weights and
+  // shuffling, and are all measured on the same test set.
   const data = await loadDataset(config.dataset, {
     dataDir: config.data_dir,
-    seed: config.seed,
     limitTrain: config.limit_train,
     limitTest: config.limit_test,
   });
@@ -148,7 +149,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     const state = await runEpochs(engine, data, config, opts, ck);
     if (opts.plots !== false) await writeRunPlots(out, engine, data, config, state);
     const summary = makeSummary(config, data, sizes, choice, state);
-    await writeFileAtomic(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+    await writeTextAtomic(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
     return summary;
   } finally {
     engine.dispose();
@@ -276,15 +277,15 @@ async function runEpochs(
     );
     // Files first, checkpoint last: a crash in between repeats this epoch, which gives the same files.
     const network: Network = { neuron: config.neuron, sizes, weights: best.weights };
-    await writeFileAtomic(
+    await writeTextAtomic(
       `${out}/model.json`,
       modelFileJson(network, { config, t_in: config.t_in, epoch: best.epoch }),
     );
-    await writeFileAtomic(
+    await writeTextAtomic(
       `${out}/last_model.json`,
       modelFileJson({ ...network, weights }, { config, t_in: config.t_in, epoch: epoch + 1 }),
     );
-    await writeFileAtomic(`${out}/metrics.csv`, metricsCsv(metrics));
+    await writeTextAtomic(`${out}/metrics.csv`, toCsv(metrics));
     await writeCheckpoint(out, {
       config,
       epoch: epoch + 1,

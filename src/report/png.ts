@@ -1,0 +1,103 @@
+/**
+ * SVG -> PNG with resvg compiled to WebAssembly (no native code, no extra permissions). resvg has no
+ * fonts of its own: it gets the DejaVu Sans faces from the system (Debian: `fonts-dejavu-core`), and
+ * the plots name that family, so text looks the same in the SVG and the PNG.
+ * @module
+ */
+import { initWasm, Resvg } from "@resvg/resvg-wasm";
+import { ReportError } from "./errors.ts";
+
+/** The font family every plot names; {@link svgToPng} loads its regular and bold faces. */
+export const FONT_FAMILY = "DejaVu Sans";
+
+/** Font files needed, looked for in each of {@link FONT_DIRS}. */
+const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
+
+/** Where distributions put DejaVu (Debian/Ubuntu, Fedora, Arch, Alpine, macOS Homebrew). */
+const FONT_DIRS = [
+  "/usr/share/fonts/truetype/dejavu",
+  "/usr/share/fonts/dejavu-sans-fonts",
+  "/usr/share/fonts/dejavu",
+  "/usr/share/fonts/TTF",
+  "/usr/share/fonts/ttf-dejavu",
+  "/opt/homebrew/share/fonts",
+  "/usr/local/share/fonts",
+];
+
+/** Options of {@link svgToPng}. */
+export interface PngOptions {
+  /** Pixels per SVG unit, default 2 (sharp on screens and in print). */
+  scale?: number;
+}
+
+let ready: Promise<Uint8Array[]> | undefined;
+
+/**
+ * Rasterises SVG text (e.g. from `lineChartSvg`) to a PNG image on a white background.
+ * @param svg an SVG document
+ * @param opts scale (default 2)
+ * @returns the PNG file's bytes
+ * @throws ReportError when the DejaVu Sans fonts cannot be found (set MULTISPIKE_FONT_DIR or install
+ *   `fonts-dejavu-core`)
+ */
+export async function svgToPng(svg: string, opts: PngOptions = {}): Promise<Uint8Array> {
+  ready ??= setup();
+  let fonts: Uint8Array[];
+  try {
+    fonts = await ready;
+  } catch (e) {
+    ready = undefined; // let a later call retry, e.g. after the fonts were installed
+    throw e;
+  }
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: opts.scale ?? 2 },
+    background: "white",
+    font: {
+      fontBuffers: fonts,
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+    },
+  });
+  try {
+    const image = resvg.render();
+    try {
+      return image.asPng();
+    } finally {
+      image.free();
+    }
+  } finally {
+    resvg.free(); // wasm memory is not garbage-collected
+  }
+}
+
+/** Loads the wasm module once and reads the fonts. */
+async function setup(): Promise<Uint8Array[]> {
+  const fonts = await readFonts();
+  const wasmUrl = new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"));
+  await initWasm(await Deno.readFile(wasmUrl));
+  return fonts;
+}
+
+async function readFonts(): Promise<Uint8Array[]> {
+  const dirs = [...fontDirFromEnv(), ...FONT_DIRS];
+  for (const dir of dirs) {
+    try {
+      return await Promise.all(FONT_FILES.map((f) => Deno.readFile(`${dir}/${f}`)));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  throw new ReportError(
+    `cannot render PNG: fonts ${FONT_FILES.join(" and ")} not found in ${dirs.join(", ")}; ` +
+      `install them (Debian/Ubuntu: apt-get install fonts-dejavu-core) or set MULTISPIKE_FONT_DIR`,
+  );
+}
+
+function fontDirFromEnv(): string[] {
+  // Without --allow-env this is simply skipped rather than prompting or failing.
+  if (Deno.permissions.querySync({ name: "env", variable: "MULTISPIKE_FONT_DIR" }).state !== "granted") {
+    return [];
+  }
+  const dir = Deno.env.get("MULTISPIKE_FONT_DIR");
+  return dir ? [dir] : [];
+}

@@ -269,6 +269,8 @@ export async function rasterSvg(opts: RasterOptions): Promise<string> {
         type: "tick",
         orient: "vertical",
         thickness: 1.5,
+        opacity: 0.9,
+        aria: false, // per-tick accessibility labels would double the size of a large raster
         size: Math.max(3, Math.min(10, (height / rows) * 0.8)),
       },
       encoding: {

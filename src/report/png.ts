@@ -28,27 +28,27 @@ const FONT_DIRS = [
 export interface PngOptions {
   /** Pixels per SVG unit, default 2 (sharp on screens and in print). */
   scale?: number;
+  /** Directories searched for the fonts instead of $MULTISPIKE_FONT_DIR and the usual system places. */
+  fontDirs?: readonly string[];
 }
 
-let ready: Promise<Uint8Array[]> | undefined;
+let wasmReady: Promise<void> | undefined;
+/** Font buffers by search path, read once per process. */
+const fontCache = new Map<string, Promise<Uint8Array[]>>();
 
 /**
  * Rasterises SVG text (e.g. from `lineChartSvg`) to a PNG image on a white background.
  * @param svg an SVG document
- * @param opts scale (default 2)
+ * @param opts scale (default 2), font directories
  * @returns the PNG file's bytes
  * @throws ReportError when the DejaVu Sans fonts cannot be found (set MULTISPIKE_FONT_DIR or install
  *   `fonts-dejavu-core`)
  */
 export async function svgToPng(svg: string, opts: PngOptions = {}): Promise<Uint8Array> {
-  ready ??= setup();
-  let fonts: Uint8Array[];
-  try {
-    fonts = await ready;
-  } catch (e) {
-    ready = undefined; // let a later call retry, e.g. after the fonts were installed
-    throw e;
-  }
+  const dirs = opts.fontDirs ? [...opts.fontDirs] : [...fontDirFromEnv(), ...FONT_DIRS];
+  const fonts = await cached(fontCache, dirs.join("\n"), () => readFonts(dirs));
+  wasmReady ??= initWasm(Deno.readFile(new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"))));
+  await wasmReady;
   const resvg = new Resvg(svg, {
     fitTo: { mode: "zoom", value: opts.scale ?? 2 },
     background: "white",
@@ -70,16 +70,18 @@ export async function svgToPng(svg: string, opts: PngOptions = {}): Promise<Uint
   }
 }
 
-/** Loads the wasm module once and reads the fonts. */
-async function setup(): Promise<Uint8Array[]> {
-  const fonts = await readFonts();
-  const wasmUrl = new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"));
-  await initWasm(await Deno.readFile(wasmUrl));
-  return fonts;
+/** `cache.get(key)`, made by `make` on a miss; a failed promise is dropped so that a later call retries. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = cache.get(key);
+  if (!p) {
+    p = make();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key)); // the caller still sees the rejection through `p`
+  }
+  return p;
 }
 
-async function readFonts(): Promise<Uint8Array[]> {
-  const dirs = [...fontDirFromEnv(), ...FONT_DIRS];
+async function readFonts(dirs: readonly string[]): Promise<Uint8Array[]> {
   for (const dir of dirs) {
     try {
       return await Promise.all(FONT_FILES.map((f) => Deno.readFile(`${dir}/${f}`)));
@@ -88,7 +90,9 @@ async function readFonts(): Promise<Uint8Array[]> {
     }
   }
   throw new ReportError(
-    `cannot render PNG: fonts ${FONT_FILES.join(" and ")} not found in ${dirs.join(", ")}; ` +
+    `cannot render PNG: fonts ${FONT_FILES.join(" and ")} not found in ${
+      dirs.join(", ") || "(no directory)"
+    }; ` +
       `install them (Debian/Ubuntu: apt-get install fonts-dejavu-core) or set MULTISPIKE_FONT_DIR`,
   );
 }

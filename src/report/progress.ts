@@ -147,6 +147,7 @@ class BarReporter implements Reporter {
       fps: 10,
     }, cliProgress.Presets.shades_classic);
     this.#bar = this.#multi.create(total, 0, { label, fields: "" });
+    this.#multi.update(); // draw now; later redraws come from cli-progress's timer
   }
 
   update(done: number, fields: Record<string, number | string>): void {
@@ -163,8 +164,10 @@ class BarReporter implements Reporter {
   }
 
   log(line: string): void {
-    if (this.#multi) this.#multi.log(`${line}\n`);
-    else this.write(`${line}\n`);
+    if (this.#multi) {
+      this.#multi.log(`${line}\n`);
+      this.#multi.update(); // flush now: a stop() before the next timer tick would drop the line
+    } else this.write(`${line}\n`);
   }
 }
 

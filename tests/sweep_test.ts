@@ -6,12 +6,14 @@ import assert from "node:assert/strict";
 import type { Reporter } from "../src/report/progress.ts";
 import type { TrainConfig } from "../src/train/config.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
-import { TrainingError } from "../src/train/errors.ts";
+import { TrainingError, TrainingInterrupted } from "../src/train/errors.ts";
 import { mergeSweeps, runSweep, SWEEP_PRESETS, type SweepConfig } from "../src/train/sweep.ts";
 import { gridPoints, gridSpec, shardPoints, timeConstants } from "../src/train/sweep_grid.ts";
 import { spread, type SweepJson } from "../src/train/sweep_report.ts";
 
 const quiet: Reporter = { start() {}, update() {}, stop() {}, log() {} };
+/** Rendering PNGs takes about a second each: only the merge draws them. */
+const NO_PLOTS = { plots: false };
 
 const BASE: TrainConfig = {
   ...defaultTrainConfig("yinyang"),
@@ -102,7 +104,7 @@ Deno.test("presets: the tau sweep compares multi-spike with single-spike over se
 Deno.test("a tiny sweep: shards, resumption, merge", async () => {
   const root = await Deno.makeTempDir({ prefix: "multispike_sweep_test_" });
   const [a, b, merged] = [`${root}/a`, `${root}/b`, `${root}/merged`];
-  const ra = await runSweep(tiny(a, { shard: { index: 0, count: 2 } }), quiet);
+  const ra = await runSweep(tiny(a, { shard: { index: 0, count: 2 } }), quiet, NO_PLOTS);
   assert.deepEqual([ra.ran, ra.skipped], [2, 0]);
   assert.equal(ra.sweep.runs_finished, 2);
   assert.equal(ra.sweep.runs_total, 4);
@@ -111,11 +113,11 @@ Deno.test("a tiny sweep: shards, resumption, merge", async () => {
 
   // Run again: finished points are skipped, nothing is retrained.
   const mtime = (await Deno.stat(`${a}/points/tau-2_k-1_seed-0/summary.json`)).mtime;
-  const again = await runSweep(tiny(a, { shard: { index: 0, count: 2 } }), quiet);
+  const again = await runSweep(tiny(a, { shard: { index: 0, count: 2 } }), quiet, NO_PLOTS);
   assert.deepEqual([again.ran, again.skipped], [0, 2]);
   assert.deepEqual((await Deno.stat(`${a}/points/tau-2_k-1_seed-0/summary.json`)).mtime, mtime);
 
-  const rb = await runSweep(tiny(b, { shard: { index: 1, count: 2 } }), quiet);
+  const rb = await runSweep(tiny(b, { shard: { index: 1, count: 2 } }), quiet, NO_PLOTS);
   assert.equal(rb.ran, 2);
   const m = await mergeSweeps([a, b], merged);
   assert.equal(m.runs_finished, 4);
@@ -142,15 +144,44 @@ Deno.test("a tiny sweep: shards, resumption, merge", async () => {
     assert.ok((await Deno.stat(`${merged}/points/${key}/summary.json`)).isFile);
   }
   // The merged sweep is complete: running the whole grid there trains nothing.
-  const full = await runSweep(tiny(merged), quiet);
+  const full = await runSweep(tiny(merged), quiet, NO_PLOTS);
   assert.deepEqual([full.ran, full.skipped], [0, 4]);
 
   // Another grid in the same directory, or shards of different grids, are refused.
   await assert.rejects(
-    runSweep(tiny(a, { taus: [3] }), quiet),
+    runSweep(tiny(a, { taus: [3] }), quiet, NO_PLOTS),
     (e) => e instanceof TrainingError && /taus/.test(e.message),
   );
-  await runSweep(tiny(`${root}/c`, { seeds: [1], taus: [2], max_spikes: [1] }), quiet);
-  await assert.rejects(mergeSweeps([a, `${root}/c`], `${root}/d`), (e) => e instanceof TrainingError);
+  await runSweep(tiny(`${root}/c`, { seeds: [1], taus: [2], max_spikes: [1] }), quiet, NO_PLOTS);
+  await assert.rejects(
+    mergeSweeps([a, `${root}/c`], `${root}/d`, NO_PLOTS),
+    (e) => e instanceof TrainingError,
+  );
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("an interrupted sweep keeps finished points and continues the cut one from its checkpoint", async () => {
+  const out = await Deno.makeTempDir({ prefix: "multispike_sweep_test_" });
+  const cfg = tiny(out, { taus: [2], base: { ...BASE, epochs: 2 } });
+  const ctl = new AbortController();
+  let starts = 0;
+  // Abort in epoch 2 of the second point: one finished point, one with a checkpoint after epoch 1.
+  const cutter: Reporter = {
+    ...quiet,
+    start(label: string) {
+      if (label.startsWith("epoch 2/") && ++starts === 2) ctl.abort();
+    },
+  };
+  await assert.rejects(
+    runSweep(cfg, cutter, { signal: ctl.signal, plots: false }),
+    (e) => e instanceof TrainingInterrupted && e.exitCode === 130,
+  );
+  const partial: SweepJson = JSON.parse(await Deno.readTextFile(`${out}/sweep.json`));
+  assert.equal(partial.runs_total, 2);
+  const lines: string[] = [];
+  const again = await runSweep(cfg, { ...quiet, log: (l: string) => lines.push(l) }, NO_PLOTS);
+  assert.deepEqual([again.ran, again.skipped], [1, 1]);
+  assert.ok(lines.some((l) => l.startsWith("resuming") && l.includes("tau-2_k-4_seed-0")), lines.join("\n"));
+  assert.equal(again.sweep.runs_finished, 2);
+  await Deno.remove(out, { recursive: true });
 });

@@ -73,6 +73,8 @@ export interface SweepOptions {
   readonly signal?: AbortSignal;
   /** Engine factory passed to every `train` (tests). */
   readonly createEngine?: TrainOptions["createEngine"];
+  /** Draw sweep.svg/.png at the end (default true; rendering a PNG takes about a second). */
+  readonly plots?: boolean;
 }
 
 /** What `runSweep` did. */
@@ -107,7 +109,7 @@ export async function runSweep(
   const all = gridPoints(spec);
   const mine = shardPoints(all, cfg.shard);
   // sweep.json first: it marks the directory as a sweep of this grid even if the run is cut short.
-  await writeSweepFiles(cfg.out, spec, all, await finishedRuns(cfg.out, all));
+  await writeSweepFiles(cfg.out, spec, all, await finishedRuns(cfg.out, all), false);
   const shardText = cfg.shard ? ` (shard ${cfg.shard.index}/${cfg.shard.count})` : "";
   reporter.log(`sweep ${cfg.dataset}: ${mine.length} of ${all.length} runs${shardText} into ${cfg.out}`);
   let ran = 0;
@@ -137,7 +139,7 @@ export async function runSweep(
     );
   }
   const runs = await finishedRuns(cfg.out, all);
-  const sweep = await writeSweepFiles(cfg.out, spec, all, runs);
+  const sweep = await writeSweepFiles(cfg.out, spec, all, runs, options.plots ?? true);
   return { ran, skipped, sweep };
 }
 
@@ -146,10 +148,15 @@ export async function runSweep(
  * every finished run not already there into `out/points/`, then writes the sweep's files over all of them.
  * @param dirs shard directories
  * @param out destination (may be one of `dirs`)
+ * @param options `plots: false` skips sweep.svg/.png
  * @returns the aggregate written to `out/sweep.json`
  * @throws TrainingError when a directory is not a sweep or the grids differ
  */
-export async function mergeSweeps(dirs: readonly string[], out: string): Promise<SweepJson> {
+export async function mergeSweeps(
+  dirs: readonly string[],
+  out: string,
+  options: { readonly plots?: boolean } = {},
+): Promise<SweepJson> {
   if (dirs.length === 0) throw new TrainingError("nothing to merge: give at least one sweep directory");
   let spec: GridSpec | undefined;
   for (const dir of dirs) {
@@ -175,7 +182,7 @@ export async function mergeSweeps(dirs: readonly string[], out: string): Promise
       await copyDir(from, to);
     }
   }
-  return writeSweepFiles(out, spec!, all, await finishedRuns(out, all));
+  return writeSweepFiles(out, spec!, all, await finishedRuns(out, all), options.plots ?? true);
 }
 
 /** The summary of a run that finished with `config` (extra epochs count as unfinished), else null. */

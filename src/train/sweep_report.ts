@@ -137,17 +137,21 @@ export function sweepCsv(runs: readonly RunRecord[]): string {
   return toCsv(rows);
 }
 
-/** Writes sweep.csv, sweep.json, sweep.svg and sweep.png into `out` (atomically, so shards may race). */
+/**
+ * Writes sweep.csv, sweep.json and, with `plots`, sweep.svg and sweep.png into `out` (atomically, so that
+ * shards sharing a directory may race).
+ */
 export async function writeSweepFiles(
   out: string,
   spec: GridSpec,
   all: readonly GridPoint[],
   runs: readonly RunRecord[],
+  plots = true,
 ): Promise<SweepJson> {
   const json = sweepJson(spec, all, runs);
   await writeTextAtomic(`${out}/sweep.csv`, sweepCsv(runs));
   await writeTextAtomic(`${out}/sweep.json`, JSON.stringify(json, finiteOrNull, 2) + "\n");
-  if (json.points.length > 0) {
+  if (plots && json.points.length > 0) {
     const svg = await sweepSvg(json);
     await writeTextAtomic(`${out}/sweep.svg`, svg);
     await writeAtomic(`${out}/sweep.png`, await svgToPng(svg));

@@ -160,7 +160,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
 export interface RunState {
   metrics: MetricsRow[];
   best: Checkpoint["best"];
-  /** Test-split evaluation of the best model (recomputed only when the best epoch was not in this session). */
+  /** Test-split figures of the best model, from its epoch's row of metrics.csv. */
   bestTest: { accuracy: number; loss: number; layers: LayerSummary[] };
   lastWeights: Float64Array[];
   seconds: number;
@@ -169,7 +169,7 @@ export interface RunState {
 
 /** Seeds the shuffling stream apart from the weight initialisation, which uses `seed` itself. */
 function shuffleSeed(seed: number): number {
-  return (seed * 0x9e3779b1 + 0x5bd1e995) >>> 0;
+  return (Math.imul(seed, 0x9e3779b1) + 0x5bd1e995) >>> 0;
 }
 
 async function runEpochs(

@@ -9,6 +9,8 @@ import { errorLine, isUserError, UsageError } from "../src/cli/errors.ts";
 import { interruptedLine } from "../src/cli/interrupt.ts";
 import { parseLayerSizes, parseNumber, parseShard } from "../src/cli/parsers.ts";
 import { trainConfigFromOptions } from "../src/cli/train_command.ts";
+import { sweepConfigFromOptions } from "../src/cli/sweep_command.ts";
+import { SWEEP_PRESETS } from "../src/train/sweep.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -111,6 +113,44 @@ Deno.test("train options override the dataset defaults field by field", () => {
   assert.equal(base.neuron.tau_m, defaultTrainConfig("yinyang").neuron.tau_m, "base untouched");
 });
 
+Deno.test("sweep options: preset, overrides, defaults, contradictions", () => {
+  const preset = SWEEP_PRESETS["yinyang-tau"];
+  const cfg = sweepConfigFromOptions({
+    preset: "yinyang-tau",
+    taus: [1, 2],
+    epochs: 1,
+    shard: { index: 1, count: 3 },
+  });
+  assert.equal(cfg.dataset, "yinyang");
+  assert.deepEqual(cfg.taus, [1, 2]);
+  assert.deepEqual(cfg.max_spikes, preset.max_spikes);
+  assert.deepEqual(cfg.seeds, preset.seeds);
+  assert.equal(cfg.tau_mode, preset.tau_mode);
+  assert.equal(cfg.base.epochs, 1);
+  assert.deepEqual(cfg.base.hidden, preset.base.hidden);
+  assert.equal(cfg.base.limit_train, preset.base.limit_train);
+  assert.equal(cfg.out, "runs/yinyang-tau");
+  assert.deepEqual(cfg.shard, { index: 1, count: 3 });
+
+  const own = sweepConfigFromOptions({ dataset: "yinyang", taus: [3], tauMode: "ratio", ratio: 4, out: "o" });
+  assert.deepEqual(own.max_spikes, [1, 8]);
+  assert.deepEqual(own.seeds, [0]);
+  assert.equal(own.ratio, 4);
+  assert.equal(own.base.dataset, "yinyang");
+  assert.equal(own.shard, undefined);
+
+  assert.throws(
+    () => sweepConfigFromOptions({ preset: "nope" }),
+    /unknown --preset 'nope'; presets: yinyang-tau/,
+  );
+  assert.throws(() => sweepConfigFromOptions({ dataset: "yinyang", out: "o" }), /needs --taus/);
+  assert.throws(() => sweepConfigFromOptions({ dataset: "yinyang", taus: [1] }), /needs --out/);
+  assert.throws(
+    () => sweepConfigFromOptions({ preset: "yinyang-tau", dataset: "mnist" }),
+    /--dataset mnist contradicts preset yinyang-tau \(dataset yinyang\); use --preset mnist-tau/,
+  );
+});
+
 Deno.test("parsers and error helpers", () => {
   assert.equal(parseNumber("1e-3"), 1e-3);
   assert.equal(parseNumber(".5"), 0.5);
@@ -154,6 +194,9 @@ Deno.test("--help lists the commands and exits 0", async () => {
   const s = await cli("sweep", "--help");
   for (const flag of ["--merge", "--shard", "--preset", "--taus", "--tau-mode", "--seeds"]) {
     assert.ok(s.stdout.includes(flag), `sweep --help mentions ${flag}`);
+  }
+  for (const name of Object.keys(SWEEP_PRESETS)) {
+    assert.ok(s.stdout.includes(name), `sweep --help names ${name}`);
   }
 });
 
@@ -446,6 +489,51 @@ Deno.test("Ctrl-C during train keeps the last checkpoint, says how to resume, ex
     );
     const ck = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
     assert.ok(ck.epoch >= 1, "at least one epoch checkpointed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sweep in two shards, then --merge joins them", { ignore: !HAS_TRAINER }, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "multispike_sweep_" });
+  try {
+    const grid = [
+      ...[
+        "sweep",
+        "--dataset",
+        "yinyang",
+        "--taus",
+        "1,3",
+        "--max-spikes",
+        "1",
+        "--seeds",
+        "0",
+        "--epochs",
+        "1",
+      ],
+      ...["--hidden", "5", "--limit-train", "60", "--limit-test", "30", "--device", "cpu", "--workers", "1"],
+    ];
+    for (const i of [0, 1]) {
+      const r = await cli(...grid, "--shard", `${i}/2`, "--out", `${dir}/s${i}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /ran 1 run, skipped 0/);
+    }
+    const again = await cli(...grid, "--shard", "0/2", "--out", `${dir}/s0`);
+    assert.match(again.stdout, /ran 0 runs, skipped 1 finished before/, "finished points are skipped");
+    const m = await cli("sweep", "--merge", `${dir}/s0`, `${dir}/s1`, "--out", `${dir}/all`);
+    assert.equal(m.code, 0, m.stderr);
+    assert.match(m.stdout, /2 of 2 runs finished/);
+    const sweep = JSON.parse(await Deno.readTextFile(`${dir}/all/sweep.json`));
+    assert.equal(sweep.runs_finished, 2);
+    assert.deepEqual(sweep.points.map((p: { tau: number }) => p.tau), [1, 3]);
+    assertUserError(
+      await cli("sweep", "--merge", `${dir}/s0`, "--taus", "1", "--out", `${dir}/x`),
+      /--merge takes only --out; drop --taus/,
+    );
+    assertUserError(
+      await cli("sweep", "--merge", `${dir}/nope`, "--out", `${dir}/x`),
+      /nope is not a sweep directory/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -4,7 +4,7 @@
  * @module
  */
 import { CpuEngine } from "../engine/cpu/cpu_engine.ts";
-import type { Engine, Network } from "../engine/engine.ts";
+import type { Engine, Network, SpikeInput } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
 import { ioReason, UsageError } from "./errors.ts";
@@ -78,11 +78,9 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateSummary> 
     await writeOutput(opts.out, spikesJson(layers), "output file");
     if (opts.grad !== undefined) await writeOutput(opts.grad, grads!, "gradients file");
     if (opts.raster !== undefined) {
-      await writeOutput(
-        opts.raster,
-        await rasterOf(input.neuron, input.time, network, layers),
-        "raster file",
-      );
+      const name = opts.input.split(/[\\/]/).at(-1);
+      const title = `${name}${opts.label !== undefined ? ` (label ${opts.label})` : ""}`;
+      await writeOutput(opts.raster, await rasterOf(title, input, network, layers), "raster file");
     }
     return {
       device: engine.device,
@@ -131,7 +129,8 @@ function firstToFire(outputs: number[][]): number {
   return best;
 }
 
-async function rasterOf(neuron: Int32Array, time: Float64Array, network: Network, layers: number[][][]) {
+async function rasterOf(title: string, input: SpikeInput, network: Network, layers: number[][][]) {
+  const { neuron, time } = input;
   // Loaded on demand: the plotting libraries take a while to load and only --raster needs them.
   const { rasterSvg } = await import("../report/plots.ts");
   const inputs: number[][] = Array.from({ length: network.sizes[0] }, () => []);
@@ -139,7 +138,7 @@ async function rasterOf(neuron: Int32Array, time: Float64Array, network: Network
   inputs.forEach((ts) => ts.sort((a, b) => a - b));
   const names = layers.map((_, l) => (l === layers.length - 1 ? "output" : `hidden ${l + 1}`));
   return await rasterSvg({
-    title: "simulate",
+    title,
     tMax: network.neuron.t_max,
     layers: [{ name: "input", spikes: inputs }, ...layers.map((spikes, l) => ({ name: names[l], spikes }))],
   });

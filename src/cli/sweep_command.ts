@@ -113,7 +113,7 @@ export async function sweepCommand(o: SweepCliOptions, argv: readonly string[]):
     return EXIT_INTERRUPTED;
   }
   const { ran, skipped, sweep } = outcome.value;
-  console.log(`ran ${ran} runs, skipped ${skipped} finished before`);
+  console.log(`ran ${plural(ran, "run")}, skipped ${skipped} finished before`);
   console.log(formatSweep(sweep, cfg.out));
   return 0;
 }
@@ -129,7 +129,9 @@ export function formatSweep(s: SweepJson, out: string): string {
     const spikes = p.spikes_per_neuron.map((x) => x.mean.toFixed(2)).join("/");
     lines.push(
       `tau ${p.tau} (tau_m ${p.tau_m}, tau_s ${p.tau_s}) max_spikes ${p.max_spikes}: test accuracy ` +
-        `${p.test_accuracy.mean.toFixed(4)} +- ${p.test_accuracy.std.toFixed(4)} over ${p.runs} seeds, ` +
+        `${p.test_accuracy.mean.toFixed(4)} +- ${p.test_accuracy.std.toFixed(4)} over ${
+          plural(p.runs, "seed")
+        }, ` +
         `spikes per neuron ${spikes}`,
     );
   }
@@ -141,6 +143,10 @@ export function formatSweep(s: SweepJson, out: string): string {
   }
   lines.push(`files: ${out}/sweep.json, ${out}/sweep.csv, ${out}/sweep.svg`);
   return lines.join("\n");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function flagName(key: string): string {

@@ -538,3 +538,48 @@ Deno.test("sweep in two shards, then --merge joins them", { ignore: !HAS_TRAINER
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const HAS_ADAPTER = "gpu" in navigator && (await navigator.gpu.requestAdapter()) !== null;
+
+Deno.test(
+  "simulate --device gpu agrees with the CPU engine to f32 precision",
+  { ignore: !HAS_ADAPTER },
+  async () => {
+    await withFiles(async (dir) => {
+      const files = (
+        d: string,
+      ) => ["--out", `${dir}/out_${d}.json`, "--grad", `${dir}/grads_${d}.json`, "--device", d];
+      const common = [
+        "simulate",
+        "--model",
+        `${dir}/model.json`,
+        "--input",
+        `${dir}/input.json`,
+        "--label",
+        "1",
+      ];
+      for (const d of ["cpu", "gpu"]) {
+        const r = await cli(...common, ...files(d));
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const read = async (name: string) => JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+      const [outCpu, outGpu, gCpu, gGpu] = await Promise.all(
+        ["out_cpu.json", "out_gpu.json", "grads_cpu.json", "grads_gpu.json"].map(read),
+      );
+      const close = (a: number, b: number, what: string) =>
+        assert.ok(Math.abs(a - b) <= 1e-5 + 1e-4 * Math.abs(a), `${what}: cpu ${a}, gpu ${b}`);
+      outCpu.layers.forEach((layer: number[][], l: number) =>
+        layer.forEach((ts, i) => {
+          assert.equal(outGpu.layers[l][i].length, ts.length, `spike count of layer ${l} neuron ${i}`);
+          ts.forEach((t, k) => close(t, outGpu.layers[l][i][k], `layer ${l} neuron ${i} spike ${k}`));
+        })
+      );
+      close(gCpu.loss, gGpu.loss, "loss");
+      gCpu.layers.forEach((layer: { weights: number[][] }, l: number) =>
+        layer.weights.forEach((row, i) =>
+          row.forEach((g, j) => close(g, gGpu.layers[l].weights[i][j], `dW${l}[${i}][${j}]`))
+        )
+      );
+    });
+  },
+);

@@ -47,7 +47,7 @@ const fontCache = new Map<string, Promise<Uint8Array[]>>();
 export async function svgToPng(svg: string, opts: PngOptions = {}): Promise<Uint8Array> {
   const dirs = opts.fontDirs ? [...opts.fontDirs] : [...fontDirFromEnv(), ...FONT_DIRS];
   const fonts = await cached(fontCache, dirs.join("\n"), () => readFonts(dirs));
-  wasmReady ??= initWasm(Deno.readFile(new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"))));
+  wasmReady ??= readWasm().then((bytes) => initWasm(bytes));
   await wasmReady;
   const resvg = new Resvg(svg, {
     fitTo: { mode: "zoom", value: opts.scale ?? 2 },
@@ -79,6 +79,35 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Prom
     p.catch(() => cache.delete(key)); // the caller still sees the rejection through `p`
   }
   return p;
+}
+
+/**
+ * The resvg wasm binary: from the npm package (deno run, deno compile), else from $MULTISPIKE_RESVG_WASM or
+ * a `resvg.wasm` beside the main module (a `deno bundle` file cannot resolve npm files at run time).
+ */
+async function readWasm(): Promise<Uint8Array> {
+  const places: string[] = [];
+  try {
+    places.push(new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm")).href);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e; // bundled: the bare specifier is not resolvable any more
+  }
+  if (Deno.permissions.querySync({ name: "env", variable: "MULTISPIKE_RESVG_WASM" }).state === "granted") {
+    const env = Deno.env.get("MULTISPIKE_RESVG_WASM");
+    if (env) places.push(env);
+  }
+  places.push(new URL("resvg.wasm", Deno.mainModule).href);
+  for (const place of places) {
+    try {
+      return await Deno.readFile(place.startsWith("file:") ? new URL(place) : place);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  throw new ReportError(
+    `cannot render PNG: the resvg wasm binary is not in ${places.join(", ")}; set MULTISPIKE_RESVG_WASM to ` +
+      `the index_bg.wasm of npm:@resvg/resvg-wasm@2.6.2`,
+  );
 }
 
 async function readFonts(dirs: readonly string[]): Promise<Uint8Array[]> {

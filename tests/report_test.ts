@@ -175,6 +175,8 @@ Deno.test("plots", async (t) => {
       .map((g) => (g[1].match(/<path /g) ?? []).length);
     const shares = [100, 10, 3].map((n) => (n * 40) / 113);
     perLayer.forEach((k, l) => assert.ok(Math.abs(k - shares[l]) < 1, `layer ${l}: ${k} of ~${shares[l]}`));
+    await assert.rejects(rasterSvg({ title: "x", tMax: 0, layers }), RangeError);
+    await assert.rejects(rasterSvg({ title: "x", tMax: 30, layers, maxPoints: -1 }), RangeError);
   });
 
   await t.step("text widths follow DejaVu Sans metrics", () => {

@@ -242,7 +242,11 @@ export async function multiPanelSvg(panels: readonly (LineChartOptions | string)
  * @returns SVG text
  */
 export async function rasterSvg(opts: RasterOptions): Promise<string> {
+  if (!(opts.tMax > 0 && Number.isFinite(opts.tMax))) {
+    throw new RangeError(`rasterSvg: tMax must be > 0, got ${opts.tMax}`);
+  }
   const maxPoints = opts.maxPoints ?? 10000;
+  if (!(maxPoints >= 0)) throw new RangeError(`rasterSvg: maxPoints must be >= 0, got ${maxPoints}`);
   const width = opts.width ?? 480;
   const total = opts.layers.reduce((n, l) => n + l.spikes.reduce((m, ts) => m + countFinite(ts), 0), 0);
   const keep = thinner(total, maxPoints);

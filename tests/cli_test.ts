@@ -164,9 +164,18 @@ Deno.test("parsers and error helpers", () => {
   assert.ok(isUserError(new UsageError("x")));
   assert.ok(!isUserError(new RangeError("x")), "a RangeError is a bug");
   assert.equal(
-    interruptedLine(["train", "--out", "runs/a b"], "runs/a b"),
-    "multispike: interrupted; the last checkpoint is kept in runs/a b; continue with: " +
+    interruptedLine(["train", "--out", "runs/a b"], "runs/a b", 3),
+    "multispike: interrupted; the checkpoint after epoch 3 is kept in runs/a b; continue with: " +
       "multispike train --out 'runs/a b' --resume",
+  );
+  assert.equal(
+    interruptedLine(["train", "--out", "r", "--resume"], "r", 0),
+    "multispike: interrupted during epoch 1, before any checkpoint; start again with: multispike train --out r --resume",
+  );
+  assert.equal(
+    interruptedLine(["sweep", "--preset", "yinyang-tau"], "runs/yinyang-tau"),
+    "multispike: interrupted; finished runs and checkpoints are kept in runs/yinyang-tau; continue with: " +
+      "multispike sweep --preset yinyang-tau",
   );
 });
 
@@ -485,7 +494,7 @@ Deno.test("Ctrl-C during train keeps the last checkpoint, says how to resume, ex
     const last = stderr.trimEnd().split("\n").at(-1)!;
     assert.match(
       last,
-      /^multispike: interrupted; the last checkpoint is kept in .*run; continue with: multispike train .*--resume$/,
+      /^multispike: interrupted; the checkpoint after epoch \d+ is kept in .*run; continue with: multispike train .*--resume$/,
     );
     const ck = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
     assert.ok(ck.epoch >= 1, "at least one epoch checkpointed");

@@ -8,9 +8,10 @@
 export const EXIT_INTERRUPTED = 130;
 
 /** Outcome of `runInterruptible`. */
-export type Interruptible<T> = { readonly interrupted: false; readonly value: T } | {
-  readonly interrupted: true;
-};
+export type Interruptible<T> =
+  | { readonly interrupted: false; readonly value: T }
+  // `error`: what the job threw on its way out (e.g. a `TrainingInterrupted`), if it threw.
+  | { readonly interrupted: true; readonly error?: unknown };
 
 /**
  * Runs `fn` with a signal that SIGINT aborts.
@@ -35,7 +36,7 @@ export async function runInterruptible<T>(
   } catch (e) {
     // Once aborted, the error is the job's way of stopping (an AbortError, or one raised by a step it cut
     // short); anything thrown before that is the job's own and keeps its meaning.
-    if (controller.signal.aborted) return { interrupted: true };
+    if (controller.signal.aborted) return { interrupted: true, error: e };
     throw e;
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
@@ -43,16 +44,25 @@ export async function runInterruptible<T>(
 }
 
 /**
- * The line printed after an interrupted `train`/`sweep`: where the checkpoint is and how to continue.
+ * The line printed after an interrupted `train`/`sweep`: what is kept and how to continue.
  * @param command the command line that ran, without the program name, e.g. ["train", "--out", "runs/a"]
  * @param out the run's output directory
+ * @param epochsDone for `train`: epochs checkpointed before the interruption, when known
  */
-export function interruptedLine(command: readonly string[], out: string): string {
-  const resume = command.includes("--resume") || command[0] === "sweep" ? command : [...command, "--resume"];
-  const what = command[0] === "sweep" ? "finished runs are kept in" : "the last checkpoint is kept in";
-  return `multispike: interrupted; ${what} ${out}; continue with: multispike ${
-    resume.map(shellQuote).join(" ")
-  }`;
+export function interruptedLine(command: readonly string[], out: string, epochsDone?: number): string {
+  const q = (args: readonly string[]) => `multispike ${args.map(shellQuote).join(" ")}`;
+  if (command[0] === "sweep") {
+    // A sweep resumes by running it again: finished points are skipped, unfinished ones resume.
+    return `multispike: interrupted; finished runs and checkpoints are kept in ${out}; continue with: ${
+      q(command)
+    }`;
+  }
+  const resume = command.includes("--resume") ? command : [...command, "--resume"];
+  if (epochsDone === 0) {
+    return `multispike: interrupted during epoch 1, before any checkpoint; start again with: ${q(command)}`;
+  }
+  const kept = epochsDone === undefined ? "the last checkpoint" : `the checkpoint after epoch ${epochsDone}`;
+  return `multispike: interrupted; ${kept} is kept in ${out}; continue with: ${q(resume)}`;
 }
 
 function shellQuote(arg: string): string {

@@ -8,6 +8,7 @@ import type { LossConfig } from "../engine/engine.ts";
 import type { NeuronParams } from "../model/params.ts";
 import type { DeviceChoice, TrainConfig } from "../train/config.ts";
 import { defaultTrainConfig } from "../train/defaults.ts";
+import { TrainingInterrupted } from "../train/errors.ts";
 import { EXIT_INTERRUPTED, interruptedLine, runInterruptible } from "./interrupt.ts";
 
 /** Options of `train` as commander parses them; absent ones keep the dataset's defaults. */
@@ -98,7 +99,8 @@ export async function trainCommand(o: TrainCliOptions, argv: readonly string[]):
     train(config, { out: o.out, resume: o.resume ?? false, reporter, signal })
   );
   if (outcome.interrupted) {
-    console.error(interruptedLine(argv, o.out));
+    const done = outcome.error instanceof TrainingInterrupted ? outcome.error.epochsDone : undefined;
+    console.error(interruptedLine(argv, o.out, done));
     return EXIT_INTERRUPTED;
   }
   const s = outcome.value;

@@ -46,14 +46,15 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = Object.freez
   {
     "yinyang-tau": {
       description:
-        "Yin-Yang 5-120-3, tau 0.5..20 (tied), max_spikes 1 vs 8, 3 seeds, 4 epochs; ~5 min on a CPU core",
+        "Yin-Yang 5-120-3, tau 0.5..20 (tied), max_spikes 1 vs 8, 3 seeds, 4 epochs; 5-8 min on a 2-core CPU",
       dataset: "yinyang",
       taus: [0.5, 1, 2, 5, 10, 20],
       tau_mode: "tied",
       max_spikes: [1, 8],
       seeds: [0, 1, 2],
-      // Measured on one core: 4 epochs of all 5000 samples take ~3 s (max_spikes 1) to ~12 s (8) per run and
-      // reach 79-90%; 5-60-3 on 1500 samples for 8 epochs was as fast but failed outright on some seeds.
+      // Measured: 4 epochs of all 5000 samples take ~3 s (max_spikes 1) to ~12 s (8) per run on one core and
+      // reach 79-90%; the whole preset took 458 s on a busy 2-core machine. 5-60-3 on 1500 samples for 8
+      // epochs was as fast but failed outright on some seeds (output layer silent from the start).
       base: { ...defaultTrainConfig("yinyang"), epochs: 4 },
     },
     "mnist-tau": {

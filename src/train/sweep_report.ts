@@ -182,7 +182,9 @@ async function sweepSvg(json: SweepJson): Promise<string> {
   const seeds = json.grid.seeds.length;
   return multiPanelSvg([
     {
-      title: `${json.grid.dataset}: test accuracy vs time constant (mean ± std over ${seeds} seed(s))`,
+      title: `${json.grid.dataset}: test accuracy vs time constant (mean ± std over ${seeds} seed${
+        seeds === 1 ? "" : "s"
+      })`,
       xLabel,
       yLabel: "test accuracy",
       series: series((p) => p.test_accuracy),

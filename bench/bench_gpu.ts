@@ -9,7 +9,11 @@
 import type { AdamConfig, SpikeInput } from "../src/engine/engine.ts";
 import { DEFAULT_LOSS } from "../src/engine/loss.ts";
 import type { NeuronParams } from "../src/model/params.ts";
-import { createWebGpuEngine, type WebGpuEngine } from "../src/engine/webgpu/webgpu_engine.ts";
+import {
+  createWebGpuEngine,
+  probeHardwareAdapter,
+  type WebGpuEngine,
+} from "../src/engine/webgpu/webgpu_engine.ts";
 
 /** What `benchGpu` measures on. */
 export interface BenchGpuOptions {
@@ -23,7 +27,10 @@ export interface BenchGpuOptions {
   readonly cpuForward?: number;
   /** Adapter to accept; default "any" (llvmpipe included). */
   readonly adapter?: "hardware" | "any";
-  /** Samples of the large batch, e.g. 4096 (inputs repeated as needed); 0 skips it. Default 2048. */
+  /**
+   * Samples of the large batch, e.g. 4096 (inputs repeated as needed); 0 skips it. Default 2048 on a hardware
+   * adapter, 0 on a software one (llvmpipe would take minutes).
+   */
   readonly bigBatch?: number;
 }
 
@@ -105,7 +112,7 @@ export async function benchGpu(opts: BenchGpuOptions): Promise<Record<string, nu
     out[`train_samples_per_s_batch${batch}`] = Math.round(small.train);
     out.hidden_spikes_per_sample = Math.round(small.hiddenSpikes * 10) / 10;
     if (opts.cpuForward) out.infer_speedup_vs_cpu = Math.round(small.infer / opts.cpuForward * 10) / 10;
-    const big = opts.bigBatch ?? 2048;
+    const big = opts.bigBatch ?? ((await probeHardwareAdapter()).available ? 2048 : 0);
     if (big > 0) {
       const one = concatBatches(opts.inputs, big);
       const r = await throughput(engine, [one], 2000);
@@ -177,7 +184,7 @@ if (import.meta.main) {
     options: {
       batch: { type: "string", default: "256" },
       batches: { type: "string", default: "4" },
-      big: { type: "string", default: "2048" },
+      big: { type: "string" },
       adapter: { type: "string", default: "any" },
     },
   });
@@ -194,7 +201,7 @@ if (import.meta.main) {
     weights,
     inputs,
     adapter: values.adapter === "hardware" ? "hardware" : "any",
-    bigBatch: Number(values.big),
+    bigBatch: values.big === undefined ? undefined : Number(values.big),
   });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -25,13 +25,7 @@ import {
 import { type AdapterKind, type GpuContext, openDevice, WebGpuError } from "./gpu_device.ts";
 import { eventsPerInputNeuron, InputPacker } from "./input_pack.ts";
 import { planChunks } from "./chunk_plan.ts";
-import {
-  bindGroup,
-  LayerState,
-  storageBuffer,
-  uniformBuffer,
-  WeightState,
-} from "./layer_state.ts";
+import { bindGroup, LayerState, nextPow2, storageBuffer, uniformBuffer, WeightState } from "./layer_state.ts";
 import { createPipelines, type Pipelines } from "./pipelines.ts";
 import { type Phase, Profiler } from "./profiler.ts";
 import { Readback } from "./readback.ts";
@@ -105,8 +99,10 @@ export class WebGpuEngine implements Engine {
   #inTime!: GPUBuffer;
   #inGrad!: GPUBuffer;
   #packer!: InputPacker;
-  /** Samples per chunk. */
+  /** Samples per chunk now; buffers grow (in powers of two) up to #chunkMax as batches need them. */
   #chunk = 0;
+  /** Samples per chunk at most, from the adapter's limits and the memory budget. */
+  #chunkMax = 0;
   #adamStep = 0;
   #lost: string | null = null;
   #gpuError: GPUError | null = null;
@@ -139,7 +135,7 @@ export class WebGpuEngine implements Engine {
     this.#labels = storageBuffer(gpu, "labels", maxChunk * 4);
     this.#result = storageBuffer(gpu, "result", maxChunk * 16);
     this.#lossParams = uniformBuffer(gpu, "loss_params", 32);
-    this.#build(1);
+    this.#build(1, 1);
     this.#writeWeights(network.weights);
     for (const w of this.#weights) {
       gpu.queue.writeBuffer(w.m, 0, new Float32Array(w.size));
@@ -181,18 +177,22 @@ export class WebGpuEngine implements Engine {
 
   /**
    * (Re)builds the per-chunk working buffers for `capIn0` slots per input neuron (events of one input neuron
-   * in one sample), choosing the chunk size from the adapter's limits and the memory budget.
+   * in one sample) and batches of `samples`, within the chunk size the adapter's limits and the memory budget
+   * allow.
    */
-  #build(capIn0: number): void {
+  #build(capIn0: number, samples: number): void {
     const gpu = this.#gpu;
     const { sizes } = this.spec;
     const L = sizes.length - 1;
-    const { samples: m, shapes } = planChunks(this.spec, capIn0, this.#ctx.limits, {
+    const plan = planChunks(this.spec, capIn0, this.#ctx.limits, {
       maxChunk: this.#opts.maxChunk ?? DEFAULT_MAX_CHUNK,
       memoryBudget: this.#opts.memoryBudget ?? DEFAULT_BUDGET,
       maxEventsPerSample: this.#opts.maxEventsPerSample,
       device: this.device,
     });
+    const shapes = plan.shapes;
+    const m = Math.min(plan.samples, nextPow2(samples));
+    this.#chunkMax = plan.samples;
     for (const s of this.#layers) s.destroy();
     this.#inCount?.destroy();
     this.#inTime?.destroy();
@@ -406,7 +406,10 @@ export class WebGpuEngine implements Engine {
     checkInput(input, sizes[0]);
     if (plan.labels) checkLabels(plan.labels, input.size, sizes[L]);
     const capIn0 = Math.max(1, eventsPerInputNeuron(input, sizes[0], neuron.t_max));
-    if (capIn0 > this.#packer.capacity) this.#build(capIn0);
+    const grow = input.size > this.#chunk && this.#chunk < this.#chunkMax;
+    if (capIn0 > this.#packer.capacity || grow) {
+      this.#build(Math.max(capIn0, this.#packer.capacity), Math.max(input.size, this.#chunk));
+    }
     const size = input.size;
     const res: RunResult = {
       loss: 0,

@@ -211,6 +211,24 @@ Deno.test("--help lists the commands and exits 0", { ignore: !CAN_RUN }, async (
   }
 });
 
+Deno.test("--version and info", { ignore: !CAN_RUN }, async () => {
+  const meta = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const v = await cli("--version");
+  assert.equal(v.code, 0);
+  assert.equal(v.stdout.trim(), meta.version);
+  const r = await cli("info");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^multispike ${meta.version.replaceAll(".", "\\.")}\n`));
+  assert.match(r.stdout, new RegExp(`deno ${Deno.version.deno.replaceAll(".", "\\.")}`));
+  assert.match(r.stdout, /^webgpu hardware adapter: /m);
+  assert.match(r.stdout, /^--device auto uses: (gpu|cpu)$/m);
+  // Yin-Yang is generated, so it is always there; the others depend on the machine.
+  assert.match(r.stdout, /^dataset yinyang: available/m);
+  for (const name of ["mnist", "fashion-mnist"]) {
+    assert.match(r.stdout, new RegExp(`^dataset ${name}: (available|missing)`, "m"));
+  }
+});
+
 Deno.test("no command: help on stderr, exit 2", { ignore: !CAN_RUN }, async () => {
   const r = await cli();
   assert.equal(r.code, 2);

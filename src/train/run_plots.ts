@@ -8,7 +8,7 @@ import type { Engine, LayerSpikes, SpikeInput } from "../engine/engine.ts";
 import { writeAtomic, writeTextAtomic } from "../report/csv.ts";
 import { multiPanelSvg, rasterSvg, svgToPng } from "../report/plots.ts";
 import type { TrainConfig } from "./config.ts";
-import type { RunState } from "./trainer.ts";
+import type { RunState } from "./run_summary.ts";
 
 /** Writes curves.svg, curves.png and raster.svg into `out`; leaves the engine holding the best weights. */
 export async function writeRunPlots(

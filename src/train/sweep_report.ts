@@ -7,7 +7,7 @@
 import { toCsv, writeAtomic, writeTextAtomic } from "../report/csv.ts";
 import { multiPanelSvg, svgToPng } from "../report/plots.ts";
 import type { GridPoint, GridSpec } from "./sweep_grid.ts";
-import type { TrainSummary } from "./trainer.ts";
+import type { TrainSummary } from "./run_summary.ts";
 
 /** A finished run of the grid. */
 export interface RunRecord {
@@ -160,7 +160,7 @@ export async function writeSweepFiles(
 }
 
 /** Two panels against tau (log axis): test accuracy, and spikes per neuron of the first hidden layer. */
-async function sweepSvg(json: SweepJson): Promise<string> {
+function sweepSvg(json: SweepJson): Promise<string> {
   const caps = json.grid.max_spikes;
   const label = (k: number) => (k === 1 ? "max_spikes 1 (single spike)" : `max_spikes ${k}`);
   const series = (pick: (p: PointStats) => Spread) =>

@@ -175,34 +175,43 @@ Deno.test({ name: "WebGPU: adapter selection and errors", ignore: noGpu }, async
   await assert.rejects(() => engine.getWeights(), /after dispose/);
 });
 
-Deno.test({ name: "WebGPU: Vmax at an inhibitory kink, ties included, as on the CPU", ignore: noGpu }, async () => {
-  // Both outputs stay silent; their potential rises after input 0 and is cut at t = 2 by inhibitory inputs,
-  // so Vmax sits on a kink at t = 2 and dVmax/ds of the inhibitory event is the slope before it. Inputs 1
-  // and 2 tie at t = 2; for output 1 both are inhibitory and only the later one in sort order takes it.
-  const neuron: NeuronParams = { tau_m: 4, tau_s: 4, theta: 1, t_max: 10, max_spikes: 2 };
-  const weights = [Float64Array.of(1.0, 1.0, -3, -3, 0.5, -3)];
-  const network: Network = { neuron, sizes: [3, 2], weights };
-  const input = makeInput([[{ neuron: 0, time: 0.5 }, { neuron: 2, time: 2 }, { neuron: 1, time: 2 }]]);
-  const labels = Int32Array.of(0);
-  const loss: LossConfig = { kind: "first-spike", tau0: 1, vmax_weight: 1 };
-  const gpu = await createWebGpuEngine(network, { adapter: "any" });
-  const cpu = new CpuEngine(network, { workers: 1 });
-  try {
-    const g = await gpu.gradients(input, labels, loss);
-    const r = await cpu.gradients(input, labels, loss);
-    assert.equal(g.forward.stats[0].silent, 2, "both outputs silent");
-    assert.ok(maxAbs(r.inputGrads) > 0.01, "the reference has kink gradients");
-    assert.ok(Math.abs(g.loss - r.loss) <= 1e-5 * (1 + Math.abs(r.loss)));
-    const scale = maxAbs(r.inputGrads);
-    r.inputGrads.forEach((x, e) => {
-      assert.ok(Math.abs(g.inputGrads[e] - x) <= 1e-4 * scale, `dL/dt_in[${e}]: ${g.inputGrads[e]}, reference ${x}`);
-    });
-    const ws = maxAbs(r.weightGrads[0]);
-    r.weightGrads[0].forEach((x, k) => {
-      assert.ok(Math.abs(g.weightGrads[0][k] - x) <= 1e-4 * ws, `dL/dW[${k}]: ${g.weightGrads[0][k]}, reference ${x}`);
-    });
-  } finally {
-    gpu.dispose();
-    cpu.dispose();
-  }
-});
+Deno.test(
+  { name: "WebGPU: Vmax at an inhibitory kink, ties included, as on the CPU", ignore: noGpu },
+  async () => {
+    // Both outputs stay silent; their potential rises after input 0 and is cut at t = 2 by inhibitory inputs,
+    // so Vmax sits on a kink at t = 2 and dVmax/ds of the inhibitory event is the slope before it. Inputs 1
+    // and 2 tie at t = 2; for output 1 both are inhibitory and only the later one in sort order takes it.
+    const neuron: NeuronParams = { tau_m: 4, tau_s: 4, theta: 1, t_max: 10, max_spikes: 2 };
+    const weights = [Float64Array.of(1.0, 1.0, -3, -3, 0.5, -3)];
+    const network: Network = { neuron, sizes: [3, 2], weights };
+    const input = makeInput([[{ neuron: 0, time: 0.5 }, { neuron: 2, time: 2 }, { neuron: 1, time: 2 }]]);
+    const labels = Int32Array.of(0);
+    const loss: LossConfig = { kind: "first-spike", tau0: 1, vmax_weight: 1 };
+    const gpu = await createWebGpuEngine(network, { adapter: "any" });
+    const cpu = new CpuEngine(network, { workers: 1 });
+    try {
+      const g = await gpu.gradients(input, labels, loss);
+      const r = await cpu.gradients(input, labels, loss);
+      assert.equal(g.forward.stats[0].silent, 2, "both outputs silent");
+      assert.ok(maxAbs(r.inputGrads) > 0.01, "the reference has kink gradients");
+      assert.ok(Math.abs(g.loss - r.loss) <= 1e-5 * (1 + Math.abs(r.loss)));
+      const scale = maxAbs(r.inputGrads);
+      r.inputGrads.forEach((x, e) => {
+        assert.ok(
+          Math.abs(g.inputGrads[e] - x) <= 1e-4 * scale,
+          `dL/dt_in[${e}]: ${g.inputGrads[e]}, reference ${x}`,
+        );
+      });
+      const ws = maxAbs(r.weightGrads[0]);
+      r.weightGrads[0].forEach((x, k) => {
+        assert.ok(
+          Math.abs(g.weightGrads[0][k] - x) <= 1e-4 * ws,
+          `dL/dW[${k}]: ${g.weightGrads[0][k]}, reference ${x}`,
+        );
+      });
+    } finally {
+      gpu.dispose();
+      cpu.dispose();
+    }
+  },
+);

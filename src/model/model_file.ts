@@ -207,6 +207,8 @@ export function encodeFloat64Base64(values: Float64Array): string {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
+  const native = (bytes as Base64Bytes).toBase64;
+  if (native) return native.call(bytes);
   // btoa takes a binary string; build it in chunks to stay below the argument-count limit.
   let binary = "";
   const chunk = 0x8000;
@@ -226,16 +228,25 @@ export function decodeFloat64Base64(text: string): Float64Array {
   if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
     throw new SyntaxError("not valid base64");
   }
-  const binary = atob(text);
-  if (binary.length % 8 !== 0) {
-    throw new SyntaxError(`${binary.length} bytes is not a whole number of float64 values`);
+  const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  let bytes: Uint8Array;
+  if (fromBase64) bytes = fromBase64(text);
+  else {
+    const binary = atob(text);
+    bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   }
-  const view = new DataView(new ArrayBuffer(binary.length));
-  for (let i = 0; i < binary.length; i++) view.setUint8(i, binary.charCodeAt(i));
-  const out = new Float64Array(binary.length / 8);
+  if (bytes.length % 8 !== 0) {
+    throw new SyntaxError(`${bytes.length} bytes is not a whole number of float64 values`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const out = new Float64Array(bytes.length / 8);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
   return out;
 }
+
+/** `Uint8Array.prototype.toBase64` (ES2026; in Deno 2.9), typed here for older TypeScript libs. */
+type Base64Bytes = Uint8Array & { toBase64?: () => string };
 
 type Fail = (problem: string) => never;
 

@@ -48,8 +48,24 @@ function softwareReason(adapter: GPUAdapter): string | null {
   return null;
 }
 
+/**
+ * Mesa's Vulkan driver prints "XDG_RUNTIME_DIR is invalid" to stderr on every start when the variable is
+ * unset; give it a private directory (mode 700, as the XDG spec asks) before the first adapter request.
+ */
+function ensureRuntimeDir(): void {
+  try {
+    if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+    const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/multispike-runtime-${Deno.uid() ?? 0}`;
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  } catch {
+    // Without env or write permission the driver only prints its complaint; nothing else depends on it.
+  }
+}
+
 async function requestAdapter(): Promise<GPUAdapter | null> {
   if (typeof navigator === "undefined" || !("gpu" in navigator) || !navigator.gpu) return null;
+  ensureRuntimeDir();
   try {
     return await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
   } catch {

@@ -13,6 +13,7 @@ import { DATASET_NAMES } from "./src/data/dataset.ts";
 import {
   parseFraction,
   parseLayerSizes,
+  parseNonNegative,
   parseNonNegativeInt,
   parseNonNegativeIntList,
   parsePositive,
@@ -82,6 +83,8 @@ export function buildProgram() {
     .option("--t-in <T>", "input window: a pixel of intensity x spikes at t_in * (1 - x)", parsePositive)
     .addOption(new Option("--loss <kind>", "readout and loss").choices(LOSSES))
     .option("--tau0 <T>", "temperature of the readout, in time units", parsePositive)
+    .option("--vmax-weight <w>", "weight of the pull on silent output neurons (MODEL.md 4)", parseNonNegative)
+    .option("--hidden-vmax-weight <w>", "weight of the pull on silent hidden neurons", parseNonNegative)
     .option("--seed <s>", "random seed (same seed, same engine: same result)", parseNonNegativeInt)
     .addOption(new Option("--device <device>", "auto: a hardware GPU if any, else the CPU").choices(DEVICES))
     .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
@@ -146,6 +149,8 @@ export function buildProgram() {
     .option("--t-in <T>", "input window", parsePositive)
     .addOption(new Option("--loss <kind>", "readout and loss").choices(LOSSES))
     .option("--tau0 <T>", "temperature of the readout", parsePositive)
+    .option("--vmax-weight <w>", "weight of the pull on silent output neurons", parseNonNegative)
+    .option("--hidden-vmax-weight <w>", "weight of the pull on silent hidden neurons", parseNonNegative)
     .option("--limit-train <n>", "use only the first N training samples (0 = all)", parseNonNegativeInt)
     .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
     .addOption(new Option("--device <device>", "engine").choices(DEVICES))

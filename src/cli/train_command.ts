@@ -31,6 +31,8 @@ export interface TrainCliOptions {
   readonly tIn?: number;
   readonly loss?: LossConfig["kind"];
   readonly tau0?: number;
+  readonly vmaxWeight?: number;
+  readonly hiddenVmaxWeight?: number;
   readonly seed?: number;
   readonly device?: DeviceChoice;
   readonly workers?: number;
@@ -62,7 +64,13 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     t_max: o.tMax ?? base.neuron.t_max,
     max_spikes: o.maxSpikes ?? base.neuron.max_spikes,
   };
-  const loss: LossConfig = { ...base.loss, kind: o.loss ?? base.loss.kind, tau0: o.tau0 ?? base.loss.tau0 };
+  const loss: LossConfig = {
+    ...base.loss,
+    kind: o.loss ?? base.loss.kind,
+    tau0: o.tau0 ?? base.loss.tau0,
+    vmax_weight: o.vmaxWeight ?? base.loss.vmax_weight,
+    hidden_vmax_weight: o.hiddenVmaxWeight ?? base.loss.hidden_vmax_weight,
+  };
   return Object.freeze({
     ...base,
     ...(o.dataDir !== undefined ? { data_dir: o.dataDir } : {}),

@@ -1,7 +1,9 @@
 /**
- * `deno task bench [--device cpu|gpu] [--batch 64] [--batches 4]`: throughput of the engines on a 784-800-10
- * network fed with MNIST test images (one spike per non-zero pixel), measured side by side in one run.
- * Prints figures and ratios; writes nothing. Performance lives here, never in tests.
+ * `deno task bench [--device cpu|gpu] [--batch 64] [--batches 8] [--model FILE]`: throughput of the engines on
+ * a 784-800-10 network fed with MNIST test images (one spike per non-zero pixel), measured side by side in one
+ * run. Without --model the weights are freshly initialised (many spikes: the slow case); with --model, a
+ * trained network's weights and neuron (its spike counts are what training meets). Prints figures and
+ * ratios; writes nothing. Performance lives here, never in tests.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -10,6 +12,7 @@ import type { Engine, SpikeInput } from "../src/engine/engine.ts";
 import { DEFAULT_LOSS } from "../src/engine/loss.ts";
 import { loadDataset } from "../src/data/dataset.ts";
 import { initWeights } from "../src/model/init.ts";
+import { readModelFile } from "../src/model/model_file.ts";
 import { DEFAULT_NEURON } from "../src/model/params.ts";
 
 const { values } = parseArgs({
@@ -19,13 +22,15 @@ const { values } = parseArgs({
     batch: { type: "string", default: "64" },
     batches: { type: "string", default: "8" },
     "t-in": { type: "string", default: "5" },
+    model: { type: "string" },
   },
 });
 const batch = Number(values.batch);
 const batches = Number(values.batches);
-const tIn = Number(values["t-in"]);
-const sizes = [784, 800, 10];
-const neuron = DEFAULT_NEURON;
+const trained = values.model ? await readModelFile(values.model) : undefined;
+const sizes = trained ? [...trained.network.sizes] : [784, 800, 10];
+const neuron = trained?.network.neuron ?? DEFAULT_NEURON;
+const tIn = trained?.t_in ?? Number(values["t-in"]);
 
 const data = await loadDataset("mnist", { limitTest: batch * batches });
 const inputs: { input: SpikeInput; labels: Int32Array }[] = [];
@@ -33,7 +38,8 @@ for (let k = 0; k < batches; k++) {
   const idx = Array.from({ length: batch }, (_, i) => k * batch + i);
   inputs.push({ input: data.test.encode(idx, tIn), labels: data.test.labels.slice(k * batch, (k + 1) * batch) });
 }
-const weights = initWeights({ neuron, sizes }, { seed: 0, meanInputEvents: data.test.meanEvents });
+const weights = trained?.network.weights ??
+  initWeights({ neuron, sizes }, { seed: 0, meanInputEvents: data.test.meanEvents });
 const samples = batch * batches;
 
 /** Samples/s of forward (evaluate) and forward+backward (gradients), after one warm-up batch. */
@@ -61,7 +67,8 @@ async function measure(engine: Engine) {
 }
 
 const fmt = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
-console.log(`multispike bench: ${sizes.join("-")}, ${samples} MNIST test images in batches of ${batch}, ` +
+console.log(`multispike bench: ${sizes.join("-")} ${trained ? `trained (${values.model})` : "freshly initialised"}, ` +
+  `${samples} MNIST test images in batches of ${batch}, ` +
   `tau_m=${neuron.tau_m} tau_s=${neuron.tau_s} max_spikes=${neuron.max_spikes}, ${navigator.hardwareConcurrency} cores`);
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
 for (const workers of [1, navigator.hardwareConcurrency]) {

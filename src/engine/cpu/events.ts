@@ -21,6 +21,8 @@ export class EventList {
   #rawSrc: Int32Array;
   #rawTime: Float64Array;
   #rawOrigin: Int32Array;
+  #bucketStart = new Int32Array(0);
+  #bucketFill = new Int32Array(0);
 
   constructor(capacity: number) {
     this.src = new Int32Array(capacity);
@@ -86,11 +88,16 @@ export class EventList {
 
   #sort(n: number): void {
     const order = this.#order.subarray(0, n);
-    for (let e = 0; e < n; e++) order[e] = e;
     const t = this.#rawTime;
     const s = this.#rawSrc;
     const o = this.#rawOrigin;
-    order.sort((x, y) => t[x] - t[y] || s[x] - s[y] || o[x] - o[y]);
+    const before = (x: number, y: number) => t[x] - t[y] || s[x] - s[y] || o[x] - o[y];
+    if (n < 64) {
+      for (let e = 0; e < n; e++) order[e] = e;
+      order.sort(before);
+    } else {
+      this.#bucketSort(n, before);
+    }
     for (let e = 0; e < n; e++) {
       const k = order[e];
       this.src[e] = s[k];
@@ -98,5 +105,47 @@ export class EventList {
       this.origin[e] = o[k];
     }
     this.n = n;
+  }
+
+  /**
+   * Sorts `n` raw events into `#order` in O(n) on average: spike times spread over the window, so one
+   * bucket per event holds about one event; each bucket is then sorted with the same comparator (so the
+   * order, ties included, is exactly that of a comparison sort).
+   */
+  #bucketSort(n: number, before: (x: number, y: number) => number): void {
+    const t = this.#rawTime;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let e = 0; e < n; e++) {
+      if (t[e] < lo) lo = t[e];
+      if (t[e] > hi) hi = t[e];
+    }
+    const order = this.#order;
+    if (this.#bucketStart.length < n + 1) this.#bucketStart = new Int32Array(2 * n + 1);
+    const start = this.#bucketStart.fill(0, 0, n + 1);
+    const scale = hi > lo ? (n - 1) / (hi - lo) : 0;
+    const bucketOf = (e: number) => Math.min(n - 1, Math.floor((t[e] - lo) * scale));
+    for (let e = 0; e < n; e++) start[bucketOf(e) + 1]++;
+    for (let b = 0; b < n; b++) start[b + 1] += start[b];
+    const fill = this.#bucketFill.length >= n ? this.#bucketFill : (this.#bucketFill = new Int32Array(2 * n));
+    fill.set(start.subarray(0, n));
+    for (let e = 0; e < n; e++) order[fill[bucketOf(e)]++] = e;
+    for (let b = 0; b < n; b++) {
+      const from = start[b];
+      const to = start[b + 1];
+      if (to - from > 16) {
+        order.subarray(from, to).sort(before);
+      } else {
+        for (let i = from + 1; i < to; i++) {
+          const x = order[i];
+          let j = i - 1;
+          while (j >= from && before(order[j], x) > 0) {
+            order[j + 1] = order[j];
+            j--;
+          }
+          order[j + 1] = x;
+        }
+      }
+    }
   }
 }

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { parseCsv, toCsv, writeCsv, writeTextAtomic } from "../src/report/csv.ts";
 import { lineChartSvg, multiPanelSvg, rasterSvg, svgToPng } from "../src/report/plots.ts";
+import { writePngOrSkip } from "../src/report/png.ts";
 import { createReporter } from "../src/report/progress.ts";
 import { ReportError } from "../src/report/errors.ts";
 import { textWidth } from "../src/report/text_width.ts";
@@ -221,6 +222,25 @@ Deno.test("svgToPng", async (t) => {
       assert.ok(!err.message.includes("\n"));
     } finally {
       await Deno.remove(empty);
+    }
+  });
+
+  await t.step("writePngOrSkip: missing fonts log one line and write no file; a PNG otherwise", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "report_test_png_" });
+    try {
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>';
+      const lines: string[] = [];
+      const log = (line: string) => lines.push(line);
+      assert.equal(await writePngOrSkip(`${dir}/a.png`, svg, { log, fontDirs: [dir] }), false);
+      assert.equal(lines.length, 1);
+      assert.match(lines[0], /a\.png skipped \(the SVG is written\): cannot render PNG: fonts/);
+      await assert.rejects(Deno.stat(`${dir}/a.png`), Deno.errors.NotFound);
+      assert.equal(await writePngOrSkip(`${dir}/b.png`, svg, { log }), true);
+      assert.equal(lines.length, 1);
+      const png = await Deno.readFile(`${dir}/b.png`);
+      assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   });
 });

@@ -101,7 +101,8 @@ export async function sweepCommand(o: SweepCliOptions, argv: readonly string[]):
     if (o.out === undefined) {
       throw new UsageError("--merge needs --out DIR (it may be one of the merged dirs)");
     }
-    const sweep = await mergeSweeps(o.merge, o.out);
+    const reporter = createReporter({ tty: Deno.stderr.isTerminal(), quiet: o.quiet ?? false });
+    const sweep = await mergeSweeps(o.merge, o.out, { log: (line) => reporter.log(line) });
     console.log(formatSweep(sweep, o.out));
     return 0;
   }

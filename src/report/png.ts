@@ -5,6 +5,7 @@
  * @module
  */
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
+import { writeAtomic } from "./csv.ts";
 import { ReportError } from "./errors.ts";
 
 /** The font family every plot names; {@link svgToPng} loads its regular and bold faces. */
@@ -68,6 +69,34 @@ export async function svgToPng(svg: string, opts: PngOptions = {}): Promise<Uint
   } finally {
     resvg.free(); // wasm memory is not garbage-collected
   }
+}
+
+/** Options of {@link writePngOrSkip}. */
+export interface PngFileOptions extends PngOptions {
+  /** Receives the one-line reason when the PNG is skipped, e.g. `(line) => reporter.log(line)`. */
+  log: (line: string) => void;
+}
+
+/**
+ * Writes the PNG of `svg` to `path` unless the environment cannot render it (no fonts, no wasm): then it
+ * says so through `opts.log` in one line and returns false, because a missing PNG must not fail a
+ * finished run whose SVG is already written. Any other error is a bug and propagates.
+ * @param path destination, e.g. `runs/a/curves.png`; its directory must exist
+ * @param svg the SVG document
+ * @param opts where the skip line goes, scale, font directories
+ * @returns whether the PNG was written
+ */
+export async function writePngOrSkip(path: string, svg: string, opts: PngFileOptions): Promise<boolean> {
+  let png: Uint8Array;
+  try {
+    png = await svgToPng(svg, opts);
+  } catch (e) {
+    if (!(e instanceof ReportError)) throw e;
+    opts.log(`${path} skipped (the SVG is written): ${e.message}`);
+    return false;
+  }
+  await writeAtomic(path, png);
+  return true;
 }
 
 /** `cache.get(key)`, made by `make` on a miss; a failed promise is dropped so that a later call retries. */

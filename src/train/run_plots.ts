@@ -5,18 +5,23 @@
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Engine, LayerSpikes, SpikeInput } from "../engine/engine.ts";
-import { writeAtomic, writeTextAtomic } from "../report/csv.ts";
-import { multiPanelSvg, rasterSvg, svgToPng } from "../report/plots.ts";
+import { writeTextAtomic } from "../report/csv.ts";
+import { multiPanelSvg, rasterSvg } from "../report/plots.ts";
+import { writePngOrSkip } from "../report/png.ts";
 import type { TrainConfig } from "./config.ts";
 import type { RunState } from "./run_summary.ts";
 
-/** Writes curves.svg, curves.png and raster.svg into `out`; leaves the engine holding the best weights. */
+/**
+ * Writes curves.svg, curves.png and raster.svg into `out`; leaves the engine holding the best weights.
+ * When PNG rendering is unavailable (fonts, wasm) curves.png is skipped with one line through `log`.
+ */
 export async function writeRunPlots(
   out: string,
   engine: Engine,
   data: Dataset,
   config: TrainConfig,
   state: RunState,
+  log: (line: string) => void,
 ): Promise<void> {
   const m = state.metrics;
   const epochs = m.map((r) => r.epoch);
@@ -55,7 +60,7 @@ export async function writeRunPlots(
     },
   ]);
   await writeTextAtomic(`${out}/curves.svg`, curves);
-  await writeAtomic(`${out}/curves.png`, await svgToPng(curves));
+  await writePngOrSkip(`${out}/curves.png`, curves, { log });
   if (data.test.size === 0 || !state.best) return;
   await engine.setWeights(state.best.weights);
   const input = data.test.encode([0], config.t_in);

@@ -140,7 +140,8 @@ export async function runSweep(
     );
   }
   const runs = await finishedRuns(cfg.out, all);
-  const sweep = await writeSweepFiles(cfg.out, spec, all, runs, options.plots ?? true);
+  const plots = (options.plots ?? true) && { log: (line: string) => reporter.log(line) };
+  const sweep = await writeSweepFiles(cfg.out, spec, all, runs, plots);
   return { ran, skipped, sweep };
 }
 
@@ -149,14 +150,15 @@ export async function runSweep(
  * every finished run not already there into `out/points/`, then writes the sweep's files over all of them.
  * @param dirs shard directories
  * @param out destination (may be one of `dirs`)
- * @param options `plots: false` skips sweep.svg/.png
+ * @param options `plots: false` skips sweep.svg/.png; `log` gets the line saying a PNG was skipped (default
+ *   stderr)
  * @returns the aggregate written to `out/sweep.json`
  * @throws TrainingError when a directory is not a sweep or the grids differ
  */
 export async function mergeSweeps(
   dirs: readonly string[],
   out: string,
-  options: { readonly plots?: boolean } = {},
+  options: { readonly plots?: boolean; readonly log?: (line: string) => void } = {},
 ): Promise<SweepJson> {
   if (dirs.length === 0) throw new TrainingError("nothing to merge: give at least one sweep directory");
   let spec: GridSpec | undefined;
@@ -183,7 +185,8 @@ export async function mergeSweeps(
       await copyDir(from, to);
     }
   }
-  return writeSweepFiles(out, spec!, all, await finishedRuns(out, all), options.plots ?? true);
+  const plots = (options.plots ?? true) && { log: options.log ?? ((line: string) => console.error(line)) };
+  return writeSweepFiles(out, spec!, all, await finishedRuns(out, all), plots);
 }
 
 /** The summary of a run that finished with `config` (extra epochs count as unfinished), else null. */

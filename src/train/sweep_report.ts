@@ -4,8 +4,9 @@
  * against tau, one line per spike cap, bands of one standard deviation over seeds).
  * @module
  */
-import { toCsv, writeAtomic, writeTextAtomic } from "../report/csv.ts";
-import { multiPanelSvg, svgToPng } from "../report/plots.ts";
+import { toCsv, writeTextAtomic } from "../report/csv.ts";
+import { multiPanelSvg } from "../report/plots.ts";
+import { writePngOrSkip } from "../report/png.ts";
 import type { GridPoint, GridSpec } from "./sweep_grid.ts";
 import type { TrainSummary } from "./run_summary.ts";
 
@@ -139,14 +140,15 @@ export function sweepCsv(runs: readonly RunRecord[]): string {
 
 /**
  * Writes sweep.csv, sweep.json and, with `plots`, sweep.svg and sweep.png into `out` (atomically, so that
- * shards sharing a directory may race).
+ * shards sharing a directory may race). When PNG rendering is unavailable (fonts, wasm) sweep.png is
+ * skipped with one line through `log`; `log` is unused without `plots`.
  */
 export async function writeSweepFiles(
   out: string,
   spec: GridSpec,
   all: readonly GridPoint[],
   runs: readonly RunRecord[],
-  plots = true,
+  plots: false | { readonly log: (line: string) => void },
 ): Promise<SweepJson> {
   const json = sweepJson(spec, all, runs);
   await writeTextAtomic(`${out}/sweep.csv`, sweepCsv(runs));
@@ -154,7 +156,7 @@ export async function writeSweepFiles(
   if (plots && json.points.length > 0) {
     const svg = await sweepSvg(json);
     await writeTextAtomic(`${out}/sweep.svg`, svg);
-    await writeAtomic(`${out}/sweep.png`, await svgToPng(svg));
+    await writePngOrSkip(`${out}/sweep.png`, svg, { log: plots.log });
   }
   return json;
 }

@@ -97,7 +97,9 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     if (ck) reporter.log(`resuming ${out} after epoch ${ck.epoch} of ${config.epochs}`);
     reporter.log(`training ${config.dataset} ${sizes.join("-")} on ${choice.reason}`);
     const state = await runEpochs(engine, data, config, opts, ck);
-    if (opts.plots !== false) await writeRunPlots(out, engine, data, config, state);
+    if (opts.plots !== false) {
+      await writeRunPlots(out, engine, data, config, state, (line) => reporter.log(line));
+    }
     const summary = makeSummary(config, data, sizes, choice, state);
     await writeTextAtomic(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
     return summary;

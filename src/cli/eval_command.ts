@@ -2,20 +2,11 @@
  * `multispike eval`: `evaluateModel` with a progress reporter, and its headline figures on stdout.
  * @module
  */
-import type { DatasetName } from "../data/dataset.ts";
 import { createReporter } from "../report/progress.ts";
-import type { DeviceChoice } from "../train/config.ts";
-import { type EvalReport, evaluateModel } from "../train/evaluate.ts";
+import { type EvalReport, evaluateModel, type EvaluateOptions } from "../train/evaluate.ts";
 
-/** Options of `eval` as commander parses them. */
-export interface EvalCliOptions {
-  readonly model: string;
-  readonly dataset: DatasetName;
-  readonly dataDir?: string;
-  readonly device: DeviceChoice;
-  readonly out?: string;
-  readonly limitTest?: number;
-  readonly workers?: number;
+/** Options of `eval` as commander parses them: those of `evaluateModel`, with `--quiet` for its reporter. */
+export interface EvalCliOptions extends Omit<EvaluateOptions, "reporter"> {
   readonly quiet?: boolean;
 }
 
@@ -25,16 +16,8 @@ export interface EvalCliOptions {
  */
 export async function evalCommand(o: EvalCliOptions): Promise<void> {
   const reporter = createReporter({ tty: Deno.stderr.isTerminal(), quiet: o.quiet ?? false });
-  const report = await evaluateModel({
-    model: o.model,
-    dataset: o.dataset,
-    dataDir: o.dataDir,
-    device: o.device,
-    out: o.out,
-    limitTest: o.limitTest,
-    workers: o.workers,
-    reporter,
-  });
+  const { quiet: _quiet, ...options } = o;
+  const report = await evaluateModel({ ...options, reporter });
   console.log(formatEvalReport(report, o.out));
 }
 

@@ -26,28 +26,17 @@ export async function writeRunPlots(
   const m = state.metrics;
   const epochs = m.map((r) => r.epoch);
   const col = (k: string) => m.map((r) => r[k]);
+  // One line per split of a metric named `<split>_<metric>` in metrics.csv.
+  const perSplit = (metric: string) =>
+    (["train", "val", "test"] as const).map((split) => ({
+      name: split === "val" ? "validation" : split,
+      x: epochs,
+      y: col(`${split}_${metric}`),
+    }));
   const layers = engine.spec.sizes.length - 1;
   const curves = await multiPanelSvg([
-    {
-      title: "Accuracy",
-      xLabel: "epoch",
-      yLabel: "accuracy",
-      series: [
-        { name: "train", x: epochs, y: col("train_acc") },
-        { name: "validation", x: epochs, y: col("val_acc") },
-        { name: "test", x: epochs, y: col("test_acc") },
-      ],
-    },
-    {
-      title: "Loss",
-      xLabel: "epoch",
-      yLabel: "loss per sample",
-      series: [
-        { name: "train", x: epochs, y: col("train_loss") },
-        { name: "validation", x: epochs, y: col("val_loss") },
-        { name: "test", x: epochs, y: col("test_loss") },
-      ],
-    },
+    { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy", series: perSplit("acc") },
+    { title: "Loss", xLabel: "epoch", yLabel: "loss per sample", series: perSplit("loss") },
     {
       title: "Spikes per neuron (test)",
       xLabel: "epoch",

@@ -5,7 +5,7 @@
  * @module
  */
 import { type DatasetName, loadDataset } from "../data/dataset.ts";
-import { addStats, emptyStats, type Engine, type LossConfig, type SpikeInput } from "../engine/engine.ts";
+import type { Engine, LossConfig, SpikeInput } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
@@ -15,7 +15,7 @@ import type { DeviceChoice } from "./config.ts";
 import { defaultTrainConfig } from "./defaults.ts";
 import { createEngine } from "./engine_select.ts";
 import { TrainingError } from "./errors.ts";
-import { EVAL_BATCH, layerSummaries, type LayerSummary } from "./split_eval.ts";
+import { evaluateSplit, layerSummaries, type LayerSummary } from "./split_eval.ts";
 
 /** Options of `evaluateModel`. */
 export interface EvaluateOptions {
@@ -106,37 +106,27 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
   }
   const { engine, reason } = await createEngine(network, opts.device, opts.workers ?? 0);
   try {
-    const t0 = performance.now();
     const split = data.test;
     const classes = data.classes;
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes + 1).fill(0));
-    const stats = emptyStats(sizes.length - 1);
-    const decisions: number[] = [];
-    let lossSum = 0;
-    let correct = 0;
     let ties = 0;
-    let silent = 0;
     opts.reporter.start(`eval ${opts.dataset}`, split.size);
-    for (let from = 0; from < split.size; from += EVAL_BATCH) {
-      const to = Math.min(split.size, from + EVAL_BATCH);
-      const indices = Array.from({ length: to - from }, (_, k) => from + k);
-      const labels = split.labels.slice(from, to);
-      const input = split.encode(indices, tIn);
-      const r = await engine.evaluate(input, labels, lossCfg);
-      lossSum += r.loss;
-      correct += r.correct;
-      addStats(stats, r.stats);
-      for (let s = 0; s < labels.length; s++) {
-        const p = r.predictions[s];
-        confusion[labels[s]][p < 0 ? classes : p]++;
-        if (p < 0) silent++;
-        if (!Number.isNaN(r.decisionTime[s])) decisions.push(r.decisionTime[s]);
-      }
-      ties += await countTies(engine, input, lossCfg);
-      opts.reporter.update(to, { acc: correct / to });
+    const r = await evaluateSplit(engine, split, tIn, lossCfg, {
+      onBatch: (done, correct) => opts.reporter.update(done, { acc: correct / done }),
+      // A tie needs every output's readout value, which EvalResult does not carry: one more forward.
+      eachInput: async (input) => {
+        ties += await countTies(engine, input, lossCfg);
+      },
+    });
+    const confusion = Array.from({ length: classes }, () => new Array<number>(classes + 1).fill(0));
+    const decisions: number[] = [];
+    let silent = 0;
+    for (let s = 0; s < split.size; s++) {
+      const p = r.predictions[s];
+      confusion[split.labels[s]][p < 0 ? classes : p]++;
+      if (p < 0) silent++;
+      if (!Number.isNaN(r.decisionTime[s])) decisions.push(r.decisionTime[s]);
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const accuracy = split.size > 0 ? correct / split.size : NaN;
+    const { accuracy, correct, seconds, stats } = r;
     opts.reporter.stop(`accuracy ${(100 * accuracy).toFixed(2)}% on ${split.size} test samples`);
     const layers = layerSummaries(stats, sizes, split.size);
     const report: EvalReport = {
@@ -152,7 +142,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
       device: engine.device,
       device_reason: reason,
       accuracy,
-      loss: split.size > 0 ? lossSum / split.size : NaN,
+      loss: r.loss,
       correct,
       confusion,
       per_class: perClass(confusion),

@@ -4,7 +4,14 @@
  * @module
  */
 import type { Split } from "../data/dataset.ts";
-import { addStats, emptyStats, type Engine, type LayerStats, type LossConfig } from "../engine/engine.ts";
+import {
+  addStats,
+  emptyStats,
+  type Engine,
+  type LayerStats,
+  type LossConfig,
+  type SpikeInput,
+} from "../engine/engine.ts";
 
 /** Samples per evaluation batch: big enough for the engines' parallelism, small enough for memory. */
 export const EVAL_BATCH = 256;
@@ -32,8 +39,13 @@ export interface SplitEvalOptions {
   readonly batchSize?: number;
   /** Checked between batches: throws `signal.reason` when aborted. */
   readonly signal?: AbortSignal;
-  /** Called after every batch with the samples done so far. */
-  readonly onBatch?: (done: number) => void;
+  /** Called after every batch with the samples done so far and how many of them were classified right. */
+  readonly onBatch?: (done: number, correct: number) => void;
+  /**
+   * Awaited after every batch with its input, for figures `Engine.evaluate` does not return (the readout
+   * ties of `eval` need the output spikes).
+   */
+  readonly eachInput?: (input: SpikeInput) => Promise<void>;
 }
 
 /**
@@ -42,7 +54,7 @@ export interface SplitEvalOptions {
  * @param split samples and labels
  * @param tIn input encoding window, e.g. 5
  * @param loss the readout and loss
- * @param options batch size, abort signal, progress callback
+ * @param options batch size, abort signal, progress callback, per-batch input hook
  * @returns loss, accuracy, per-sample predictions and decision times, layer statistics
  */
 export async function evaluateSplit(
@@ -64,13 +76,15 @@ export async function evaluateSplit(
     const to = Math.min(split.size, from + batch);
     const indices = Array.from({ length: to - from }, (_, k) => from + k);
     const labels = split.labels.slice(from, to);
-    const r = await engine.evaluate(split.encode(indices, tIn), labels, loss);
+    const input = split.encode(indices, tIn);
+    const r = await engine.evaluate(input, labels, loss);
     lossSum += r.loss;
     correct += r.correct;
     predictions.set(r.predictions, from);
     decisionTime.set(r.decisionTime, from);
     addStats(stats, r.stats);
-    options.onBatch?.(to);
+    await options.eachInput?.(input);
+    options.onBatch?.(to, correct);
   }
   return {
     size: split.size,

@@ -68,7 +68,6 @@ export interface RunState {
   best: Checkpoint["best"];
   /** Test-split figures of the best model, from its epoch's row of metrics.csv. */
   bestTest: { accuracy: number; loss: number; layers: LayerSummary[] };
-  lastWeights: Float64Array[];
   seconds: number;
   startedAt: string;
 }

@@ -128,7 +128,6 @@ async function runEpochs(
   let best = ck?.best ?? null;
   let seconds = ck?.seconds ?? 0;
   const startedAt = ck?.startedAt || new Date().toISOString();
-  let lastWeights = ck?.weights ?? await engine.getWeights();
   const n = data.train.size;
   const bs = config.batch_size;
   const steps = Math.ceil(n / bs);
@@ -187,8 +186,8 @@ async function runEpochs(
       reporter.stop("diverged");
       throw diverged(epoch, steps - 1, out, `weights of layer ${bad + 1} are not finite`);
     }
-    const seconds_ = (performance.now() - t0) / 1000;
-    seconds += seconds_;
+    const epochSeconds = (performance.now() - t0) / 1000;
+    seconds += epochSeconds;
     const row = epochRow({
       epoch: epoch + 1,
       lr,
@@ -200,7 +199,7 @@ async function runEpochs(
       sizes,
       trainStats,
       trainSeconds,
-      seconds: seconds_,
+      seconds: epochSeconds,
     });
     metrics.push(row);
     // Without a validation split the last model counts as the best.
@@ -208,13 +207,12 @@ async function runEpochs(
     if (!best || valAcc > best.valAccuracy || (valAcc === Infinity)) {
       best = { epoch: epoch + 1, valAccuracy: valAcc, weights };
     }
-    lastWeights = weights;
     reporter.stop(
       `epoch ${epoch + 1}/${config.epochs}: loss ${fmt(row.train_loss)} acc ${pct(row.train_acc)} | ` +
         `val ${pct(val.accuracy)} | test ${pct(test.accuracy)} | ${
           fmt(row.spikes_per_neuron_l1)
         } spikes/neuron | ` +
-        `${seconds_.toFixed(1)} s`,
+        `${epochSeconds.toFixed(1)} s`,
     );
     // Files first, checkpoint last: a crash in between repeats this epoch, which gives the same files.
     const network: Network = { neuron: config.neuron, sizes, weights: best.weights };
@@ -255,7 +253,6 @@ async function runEpochs(
         overflow: bestRow.overflow,
       })),
     },
-    lastWeights,
     seconds,
     startedAt,
   };

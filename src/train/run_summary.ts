@@ -114,6 +114,15 @@ export function epochRow(x: {
   return row;
 }
 
+/**
+ * The content of summary.json for a finished (or cut short) run: the best epoch's test figures, speed over
+ * every epoch's training phase, and the environment it ran in.
+ * @param config the run's configuration, copied whole
+ * @param data the dataset (split sizes and source)
+ * @param sizes layer sizes including the input, e.g. `[5, 120, 3]`
+ * @param choice the engine and why it was chosen
+ * @param state what the epoch loop left behind (at least one epoch)
+ */
 export function makeSummary(
   config: TrainConfig,
   data: Dataset,

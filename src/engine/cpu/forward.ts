@@ -30,6 +30,8 @@ export class LayerTrace {
   grazing = 0;
   readonly #v: Float64Array;
   readonly #i: Float64Array;
+  /** (nOut) zeros: the "weights" added after the last interval. */
+  readonly #zeros: Float64Array;
 
   constructor(readonly nIn: number, readonly nOut: number, readonly capacity: number) {
     this.events = new EventList(Math.max(16, nIn));
@@ -41,6 +43,7 @@ export class LayerTrace {
     this.vmaxSlope = new Float64Array(nOut);
     this.#v = new Float64Array(nOut);
     this.#i = new Float64Array(nOut);
+    this.#zeros = new Float64Array(nOut);
   }
 
   /**
@@ -53,43 +56,52 @@ export class LayerTrace {
     const I = this.#i.fill(0);
     count.fill(0);
     this.grazing = 0;
+    const vmax = this.vmax;
     if (trackVmax) {
-      this.vmax.fill(0);
+      vmax.fill(0);
       this.tvmax.fill(0);
       this.vmaxSlope.fill(0);
     }
     const theta = math.theta;
     const tMax = math.tMax;
+    const a = math.a;
+    const b = math.b;
     const n = events.n;
     const evTime = events.time;
     const evSrc = events.src;
     let tPrev = 0;
     for (let e = 0; e <= n; e++) {
-      const tEv = e < n ? evTime[e] : tMax;
+      const atEvent = e < n;
+      const tEv = atEvent ? evTime[e] : tMax;
       const d = tEv - tPrev;
+      // The event's weights are added in the same pass as the decay up to it; after t_max nothing is added
+      // (a zero row: I is not read again).
+      const add = atEvent ? w : this.#zeros;
+      const row = atEvent ? evSrc[e] * nOut : 0;
       if (d > 0) {
         // Decays over the interval are the same for every neuron: computed once (MODEL.md section 2).
-        const dm = Math.exp(-math.a * d);
-        const ds = Math.exp(-math.b * d);
+        const dm = Math.exp(-a * d);
+        const ds = Math.exp(-b * d);
         const k = math.kernel(d);
         for (let i = 0; i < nOut; i++) {
-          if (count[i] >= cap) continue; // fell silent after its last allowed spike
+          const ci = count[i];
+          if (ci >= cap) continue; // fell silent after its last allowed spike
           const v = V[i];
           const c = I[i];
           const vEnd = v * dm + c * k;
           const iEnd = c * ds;
-          if (trackVmax && count[i] === 0) this.#trackMax(math, i, tPrev, tEv, e < n, v, c, vEnd, iEnd);
-          // A crossing needs V(d) >= theta, or an interior maximum (rising at start, falling at end).
-          if (vEnd >= theta || (c > v && iEnd < vEnd)) {
+          if (trackVmax && ci === 0) this.#trackMax(math, i, tPrev, tEv, atEvent, v, c, vEnd, iEnd);
+          // A crossing needs V(d) >= theta, or an interior maximum (rising at start, falling at end) that
+          // reaches theta; that maximum equals I there, which is below I0 = c (see `peakBelow`).
+          if (vEnd >= theta || (c > v && iEnd < vEnd && !peakBelow(v, c, theta))) {
             this.#spikes(math, i, tPrev, d, v, c, vEnd, iEnd);
+            I[i] += add[row + i];
           } else {
             V[i] = vEnd;
-            I[i] = iEnd;
+            I[i] = iEnd + add[row + i];
           }
         }
-      }
-      if (e < n) {
-        const row = evSrc[e] * nOut;
+      } else if (atEvent) {
         for (let i = 0; i < nOut; i++) I[i] += w[row + i];
       }
       tPrev = tEv;
@@ -149,7 +161,7 @@ export class LayerTrace {
       const slope = math.a * (iEnd - vEnd);
       this.vmaxSlope[i] = atEvent && slope > 0 ? slope : 0;
     }
-    if (c > v && iEnd < vEnd) {
+    if (c > v && iEnd < vEnd && !peakBelow(v, c, this.vmax[i])) {
       const tp = Math.min(Math.max(math.extremumTime(v, c), 0), t1 - t0);
       const vp = math.potential(v, c, tp);
       if (vp > this.vmax[i]) {
@@ -171,4 +183,14 @@ export class LayerTrace {
     }
     stats.grazing += this.grazing;
   }
+}
+
+/**
+ * Whether the interior maximum of V from (v, c) surely stays below `level`, which saves the extremum and
+ * potential (a log and an exp) for most neurons. At the maximum dV/dt = a (I - V) = 0, so V = I there,
+ * and I = c e^{-b t} < c. The margin covers rounding of the computed potential (a few ulps of |v| + |c|),
+ * so the skipped computation would have found V below `level` too: results are unchanged.
+ */
+function peakBelow(v: number, c: number, level: number): boolean {
+  return c + 1e-12 * (Math.abs(v) + Math.abs(c)) < level;
 }

@@ -154,7 +154,7 @@ async function runEpochs(
       }
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
       const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
-      const m = await engine.trainStep(data.train.encode(Array.from(idx), config.t_in), labels, config.loss, {
+      const m = await engine.trainStep(data.train.encode(idx, config.t_in), labels, config.loss, {
         ...ADAM_DEFAULTS,
         lr,
       });

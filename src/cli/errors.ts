@@ -14,7 +14,10 @@ export class UsageError extends Error {
   }
 }
 
-/** An error that names its own exit code: `UsageError`, `DatasetError`, `ModelFileError`, `TrainingError`. */
+/**
+ * An error that names its own exit code: `UsageError`, `DatasetError`, `ModelFileError`, `TrainingError`,
+ * `ReportError`.
+ */
 export type UserError = Error & { readonly exitCode: number };
 
 /**

@@ -26,8 +26,13 @@ export class LayerBackward {
   readonly #itemE: Float64Array;
   readonly #next: Int32Array;
   readonly #active: Int32Array;
+  /** (nOut) G and R of the neuron at place q of the sweep order. */
   readonly #g: Float64Array;
   readonly #r: Float64Array;
+  /** (nOut) per place q: the neuron's next item not yet passed by the sweep, and its time. */
+  readonly #nextP: Int32Array;
+  readonly #nextT: Float64Array;
+  readonly #scratch: Int32Array;
   /** (nOut) time of each active neuron's last item. */
   readonly #last: Float64Array;
   /** Neurons whose Vmax sits on a kink at an input event, latest first. */
@@ -42,6 +47,9 @@ export class LayerBackward {
     this.#active = new Int32Array(nOut);
     this.#g = new Float64Array(nOut);
     this.#r = new Float64Array(nOut);
+    this.#nextP = new Int32Array(nOut);
+    this.#nextT = new Float64Array(nOut);
+    this.#scratch = new Int32Array(nOut);
     this.#last = new Float64Array(nOut);
     this.#kinks = new Int32Array(nOut);
     this.gIn = new Float64Array(Math.max(16, nIn));
@@ -51,6 +59,8 @@ export class LayerBackward {
    * Accumulates dL/dW into `dW` (nIn, nOut) and writes dL/ds of every input event into `this.gIn`.
    * @param gTime (nOut, capacity) dL/dt_k of every spike of the layer
    * @param gVmax (nOut) dL/dVmax of silent neurons, or null
+   * @param withInputGrads false when nobody reads dL/ds (first layer, no input gradients requested): skips
+   *   that part of the sweep and leaves `this.gIn` unspecified
    */
   run(
     math: NeuronMath,
@@ -59,6 +69,7 @@ export class LayerBackward {
     gTime: Float64Array,
     gVmax: Float64Array | null,
     dW: Float64Array,
+    withInputGrads = true,
   ): void {
     const { nOut, capacity: cap } = this;
     const { count, time, rho, events } = trace;
@@ -102,14 +113,24 @@ export class LayerBackward {
       gIn.fill(0, 0, n);
       return;
     }
+    // Per-neuron sweep state lives in arrays indexed by the neuron's place q in the sweep order, read in
+    // sequence: G, R, the next item not yet passed and its time (-Infinity when none is left).
     const G = this.#g;
     const R = this.#r;
-    for (let q = 0; q < nActive; q++) G[active[q]] = R[active[q]] = 0;
+    const nextT = this.#nextT;
+    const nextP = this.#nextP;
     // A neuron's G and R stay 0 until the sweep passes below its last item: order the active neurons by
-    // that time, latest first, and sweep only the prefix that has started.
+    // that time, latest first (ties: lower index first), and sweep only the prefix that has started.
     const last = this.#last;
     for (let q = 0; q < nActive; q++) last[active[q]] = itemT[active[q] * cap + next[active[q]]];
-    active.subarray(0, nActive).sort((x, y) => last[y] - last[x] || x - y);
+    sortByKeyDescending(active, nActive, last, this.#scratch);
+    for (let q = 0; q < nActive; q++) {
+      const i = active[q];
+      G[q] = 0;
+      R[q] = 0;
+      nextP[q] = next[i];
+      nextT[q] = last[i];
+    }
     let started = 0;
     const tv = trace.tvmax;
     kinks.subarray(0, nKinks).sort((x, y) => tv[y] - tv[x] || x - y);
@@ -133,22 +154,30 @@ export class LayerBackward {
       let h = 0;
       for (let q = 0; q < started; q++) {
         const i = active[q];
-        let g = G[i] * ds + R[i] * kD;
-        let r = R[i] * dm;
-        // Items later than s that the sweep has just passed.
-        let p = next[i];
-        while (p >= 0 && itemT[i * cap + p] > s) {
-          const x = itemT[i * cap + p] - s;
-          const ek = itemE[i * cap + p];
-          g += ek * math.kernel(x);
-          r += ek * Math.exp(-a * x);
-          p--;
+        let g = G[q] * ds + R[q] * kD;
+        let r = R[q] * dm;
+        if (nextT[q] > s) {
+          // Items later than s that the sweep has just passed.
+          const base = i * cap;
+          let p = nextP[q];
+          do {
+            const x = itemT[base + p] - s;
+            const ek = itemE[base + p];
+            g += ek * math.kernel(x);
+            r += ek * Math.exp(-a * x);
+            p--;
+          } while (p >= 0 && itemT[base + p] > s);
+          nextP[q] = p;
+          nextT[q] = p >= 0 ? itemT[base + p] : -Infinity;
         }
-        next[i] = p;
-        G[i] = g;
-        R[i] = r;
+        G[q] = g;
+        R[q] = r;
         dW[row + i] += g;
-        h += w[row + i] * (a * r - b * g);
+        if (withInputGrads) h += w[row + i] * (a * r - b * g);
+      }
+      if (!withInputGrads) {
+        sPrev = s;
+        continue;
       }
       // Kink maxima exactly at this event: it takes dVmax/ds if it is inhibitory for that neuron.
       while (kink < nKinks && tv[kinks[kink]] > s) kink++;
@@ -164,4 +193,35 @@ export class LayerBackward {
       sPrev = s;
     }
   }
+}
+
+/**
+ * Sorts `idx[0..n)` by `key[idx]` descending, ties by index ascending (a stable merge sort of an ascending
+ * list), without a comparator callback: the same order as
+ * `idx.subarray(0, n).sort((x, y) => key[y] - key[x] || x - y)` for ascending input, several times faster.
+ * @param scratch at least n entries
+ */
+export function sortByKeyDescending(idx: Int32Array, n: number, key: Float64Array, scratch: Int32Array): void {
+  let from = idx;
+  let to = scratch;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let x = lo;
+      let y = mid;
+      let o = lo;
+      while (x < mid && y < hi) {
+        // Take from the right run only when strictly later: equal keys keep their (ascending) order.
+        if (key[from[y]] > key[from[x]]) to[o++] = from[y++];
+        else to[o++] = from[x++];
+      }
+      while (x < mid) to[o++] = from[x++];
+      while (y < hi) to[o++] = from[y++];
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  if (from !== idx) idx.set(from.subarray(0, n));
 }

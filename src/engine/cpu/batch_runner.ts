@@ -160,7 +160,7 @@ export class BatchRunner {
     for (let l = L - 1; l >= 0; l--) {
       const t = this.#traces[l];
       const back = this.#backs[l];
-      back.run(this.math, t, this.weights[l], this.#gTime[l], this.#gVmax[l], dW[l]);
+      back.run(this.math, t, this.weights[l], this.#gTime[l], this.#gVmax[l], dW[l], l > 0 || inputGrads !== undefined);
       const n = t.events.n;
       const origin = t.events.origin;
       if (l > 0) {

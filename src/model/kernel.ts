@@ -61,6 +61,17 @@ export class NeuronMath {
     return this.a / (this.a - this.b) * (Math.exp(-this.b * d) - Math.exp(-this.a * d));
   }
 
+  /**
+   * K(d) given `em` = Math.exp(-a * d) already at hand: bit-for-bit `kernel(d)`, one exponential fewer
+   * (none at all when tau_m == tau_s, the default).
+   */
+  kernelWithDecay(d: number, em: number): number {
+    if (d <= 0) return 0;
+    const x = (this.a - this.b) * d;
+    if (Math.abs(x) < 1) return this.a * d * em * expm1OverX(x);
+    return this.a / (this.a - this.b) * (Math.exp(-this.b * d) - em);
+  }
+
   /** K'(d) = a e^{-a d} - b K(d) for d > 0; 0 for d <= 0 (causality: an input at t_k has no effect). */
   kernelDerivative(d: number): number {
     if (d <= 0) return 0;
@@ -77,7 +88,8 @@ export class NeuronMath {
 
   /** V at offset `t` from (v0, i0). */
   potential(v0: number, i0: number, t: number): number {
-    return v0 * Math.exp(-this.a * t) + i0 * this.kernel(t);
+    const em = Math.exp(-this.a * t);
+    return v0 * em + i0 * this.kernelWithDecay(t, em);
   }
 
   /**
@@ -149,7 +161,8 @@ export class NeuronMath {
     if (!(t > lo && t <= hi)) t = hi;
     for (let iter = 0; iter < 200; iter++) {
       const em = Math.exp(-a * t);
-      const es = Math.exp(-b * t);
+      // With tau_m == tau_s the two exponentials are the same number (same product -a t).
+      const es = a === b ? em : Math.exp(-b * t);
       const v = v0 * em + i0 * this.kernelFrom(t, em, es);
       const f = v - theta;
       if (f === 0) return t;

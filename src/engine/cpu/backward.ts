@@ -147,7 +147,7 @@ export class LayerBackward {
       if (D > 0) {
         dm = Math.exp(-a * D);
         ds = Math.exp(-b * D);
-        kD = math.kernel(D);
+        kD = math.kernelWithDecay(D, dm);
       }
       while (started < nActive && last[active[started]] > s) started++;
       const row = evSrc[e] * nOut;
@@ -163,8 +163,9 @@ export class LayerBackward {
           do {
             const x = itemT[base + p] - s;
             const ek = itemE[base + p];
-            g += ek * math.kernel(x);
-            r += ek * Math.exp(-a * x);
+            const em = Math.exp(-a * x);
+            g += ek * math.kernelWithDecay(x, em);
+            r += ek * em;
             p--;
           } while (p >= 0 && itemT[base + p] > s);
           nextP[q] = p;

@@ -82,7 +82,7 @@ export class LayerTrace {
         // Decays over the interval are the same for every neuron: computed once (MODEL.md section 2).
         const dm = Math.exp(-a * d);
         const ds = Math.exp(-b * d);
-        const k = math.kernel(d);
+        const k = math.kernelWithDecay(d, dm);
         for (let i = 0; i < nOut; i++) {
           const ci = count[i];
           if (ci >= cap) continue; // fell silent after its last allowed spike
@@ -135,8 +135,10 @@ export class LayerTrace {
       d -= tc;
       v = 0;
       c = iAt;
-      vEnd = c * math.kernel(d);
-      iEnd = c * Math.exp(-math.b * d);
+      const es = Math.exp(-math.b * d);
+      // With tau_m == tau_s, e^{-a d} is the same number as e^{-b d}.
+      vEnd = c * math.kernelWithDecay(d, math.a === math.b ? es : Math.exp(-math.a * d));
+      iEnd = c * es;
     }
   }
 

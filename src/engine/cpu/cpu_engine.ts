@@ -167,11 +167,13 @@ export class CpuEngine implements Engine {
         gradScale: job.gradScale,
       });
     }
+    // The calling thread runs the first range itself (its JIT is warm and its input needs no copy) while
+    // workers run the others; dW and input gradients are summed in range order, as before.
     const slots = await this.#startWorkers();
-    const results = await Promise.all(parts.map(([from, to], w) => {
+    const pending = parts.slice(1).map(([from, to], k) => {
       const msg: WorkerJob = { kind: "job", input, from, to, ...job };
       return new Promise<{ result: RangeResult; inputGrads?: Float64Array }>((resolve, reject) => {
-        const worker = slots[w].worker;
+        const worker = slots[k].worker;
         worker.onmessage = (ev) => resolve(ev.data);
         worker.onerror = (ev) => {
           ev.preventDefault();
@@ -179,12 +181,25 @@ export class CpuEngine implements Engine {
         };
         worker.postMessage(msg);
       });
-    }));
+    });
+    const others = Promise.all(pending);
+    others.catch(() => {}); // reported below; not unhandled if this thread's own range throws first
+    const own = this.#runner.run(input, {
+      from: parts[0][0],
+      to: parts[0][1],
+      keepSpikes: job.keepSpikes,
+      labels: job.labels,
+      loss: job.loss,
+      dW: job.withGrads ? this.#grads : undefined,
+      inputGrads,
+      gradScale: job.gradScale,
+    });
+    const results = [{ result: own, inputGrads }, ...await others];
     if (job.withGrads) {
-      for (let w = 0; w < parts.length; w++) {
+      for (let w = 1; w < parts.length; w++) {
         for (let l = 0; l < this.#grads.length; l++) {
           const into = this.#grads[l];
-          const from = slots[w].grads[l];
+          const from = slots[w - 1].grads[l];
           for (let i = 0; i < into.length; i++) into[i] += from[i];
         }
         if (inputGrads) {
@@ -215,7 +230,8 @@ export class CpuEngine implements Engine {
   }
 
   #startWorkers(): Promise<WorkerSlot[]> {
-    this.#workers ??= Promise.all(Array.from({ length: this.#threads }, () => {
+    // One thread fewer than `#threads`: the calling thread runs a range too.
+    this.#workers ??= Promise.all(Array.from({ length: this.#threads - 1 }, () => {
       const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
       const gradBuffers = this.#weights.map((w) => new SharedArrayBuffer(w.length * 8));
       const init: WorkerInit = {

@@ -160,7 +160,9 @@ export class BatchRunner {
     for (let l = L - 1; l >= 0; l--) {
       const t = this.#traces[l];
       const back = this.#backs[l];
-      back.run(this.math, t, this.weights[l], this.#gTime[l], this.#gVmax[l], dW[l], l > 0 || inputGrads !== undefined);
+      // dL/ds of the first layer's events is needed only for input gradients.
+      const withInputGrads = l > 0 || inputGrads !== undefined;
+      back.run(this.math, t, this.weights[l], this.#gTime[l], this.#gVmax[l], dW[l], withInputGrads);
       const n = t.events.n;
       const origin = t.events.origin;
       if (l > 0) {

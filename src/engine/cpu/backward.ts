@@ -26,9 +26,8 @@ export class LayerBackward {
   readonly #itemE: Float64Array;
   readonly #next: Int32Array;
   readonly #active: Int32Array;
-  /** (nOut) G and R of the neuron at place q of the sweep order. */
-  readonly #g: Float64Array;
-  readonly #r: Float64Array;
+  /** (nOut, 2) G and R of the neuron at place q of the sweep order, side by side. */
+  readonly #gr: Float64Array;
   /** (nOut) per place q: the neuron's next item not yet passed by the sweep, and its time. */
   readonly #nextP: Int32Array;
   readonly #nextT: Float64Array;
@@ -45,8 +44,7 @@ export class LayerBackward {
     this.#itemE = new Float64Array(nOut * capacity);
     this.#next = new Int32Array(nOut);
     this.#active = new Int32Array(nOut);
-    this.#g = new Float64Array(nOut);
-    this.#r = new Float64Array(nOut);
+    this.#gr = new Float64Array(2 * nOut);
     this.#nextP = new Int32Array(nOut);
     this.#nextT = new Float64Array(nOut);
     this.#scratch = new Int32Array(nOut);
@@ -115,8 +113,7 @@ export class LayerBackward {
     }
     // Per-neuron sweep state lives in arrays indexed by the neuron's place q in the sweep order, read in
     // sequence: G, R, the next item not yet passed and its time (-Infinity when none is left).
-    const G = this.#g;
-    const R = this.#r;
+    const GR = this.#gr;
     const nextT = this.#nextT;
     const nextP = this.#nextP;
     // A neuron's G and R stay 0 until the sweep passes below its last item: order the active neurons by
@@ -126,8 +123,8 @@ export class LayerBackward {
     sortByKeyDescending(active, nActive, last, this.#scratch);
     for (let q = 0; q < nActive; q++) {
       const i = active[q];
-      G[q] = 0;
-      R[q] = 0;
+      GR[2 * q] = 0;
+      GR[2 * q + 1] = 0;
       nextP[q] = next[i];
       nextT[q] = last[i];
     }
@@ -154,8 +151,10 @@ export class LayerBackward {
       let h = 0;
       for (let q = 0; q < started; q++) {
         const i = active[q];
-        let g = G[q] * ds + R[q] * kD;
-        let r = R[q] * dm;
+        const g0 = GR[2 * q];
+        const r0 = GR[2 * q + 1];
+        let g = g0 * ds + r0 * kD;
+        let r = r0 * dm;
         if (nextT[q] > s) {
           // Items later than s that the sweep has just passed.
           const base = i * cap;
@@ -171,8 +170,8 @@ export class LayerBackward {
           nextP[q] = p;
           nextT[q] = p >= 0 ? itemT[base + p] : -Infinity;
         }
-        G[q] = g;
-        R[q] = r;
+        GR[2 * q] = g;
+        GR[2 * q + 1] = r;
         dW[row + i] += g;
         if (withInputGrads) h += w[row + i] * (a * r - b * g);
       }

@@ -56,11 +56,11 @@ export class LayerTrace {
     const I = this.#i.fill(0);
     count.fill(0);
     this.grazing = 0;
-    const vmax = this.vmax;
+    const { vmax, tvmax, vmaxSlope } = this;
     if (trackVmax) {
       vmax.fill(0);
-      this.tvmax.fill(0);
-      this.vmaxSlope.fill(0);
+      tvmax.fill(0);
+      vmaxSlope.fill(0);
     }
     const theta = math.theta;
     const tMax = math.tMax;
@@ -90,7 +90,17 @@ export class LayerTrace {
           const c = I[i];
           const vEnd = v * dm + c * k;
           const iEnd = c * ds;
-          if (trackVmax && ci === 0) this.#trackMax(math, i, tPrev, tEv, atEvent, v, c, vEnd, iEnd);
+          if (trackVmax && ci === 0) {
+            // Maximum of V of a still-silent neuron: at the end of the interval (written out here, the
+            // hot case) or at an interior peak (`#interiorMax`). At an input event it may be a kink.
+            if (vEnd > vmax[i]) {
+              vmax[i] = vEnd;
+              tvmax[i] = tEv;
+              const slope = a * (iEnd - vEnd);
+              vmaxSlope[i] = atEvent && slope > 0 ? slope : 0;
+            }
+            if (c > v && iEnd < vEnd && !peakBelow(v, c, vmax[i])) this.#interiorMax(math, i, tPrev, tEv, v, c);
+          }
           // A crossing needs V(d) >= theta, or an interior maximum (rising at start, falling at end) that
           // reaches theta; that maximum equals I there, which is below I0 = c (see `peakBelow`).
           if (vEnd >= theta || (c > v && iEnd < vEnd && !peakBelow(v, c, theta))) {
@@ -143,34 +153,16 @@ export class LayerTrace {
   }
 
   /**
-   * Keeps the maximum of V of a still-silent neuron over the interval [t0, t1]; `atEvent` says whether t1
-   * is an input event (else it is t_max).
+   * Keeps the maximum of V of a still-silent neuron at an interior peak of the interval [t0, t1], from
+   * (v, c) at t0; the caller has checked that V rises at t0, falls at t1 and may beat the current maximum.
    */
-  #trackMax(
-    math: NeuronMath,
-    i: number,
-    t0: number,
-    t1: number,
-    atEvent: boolean,
-    v: number,
-    c: number,
-    vEnd: number,
-    iEnd: number,
-  ) {
-    if (vEnd > this.vmax[i]) {
-      this.vmax[i] = vEnd;
-      this.tvmax[i] = t1;
-      const slope = math.a * (iEnd - vEnd);
-      this.vmaxSlope[i] = atEvent && slope > 0 ? slope : 0;
-    }
-    if (c > v && iEnd < vEnd && !peakBelow(v, c, this.vmax[i])) {
-      const tp = Math.min(Math.max(math.extremumTime(v, c), 0), t1 - t0);
-      const vp = math.potential(v, c, tp);
-      if (vp > this.vmax[i]) {
-        this.vmax[i] = vp;
-        this.tvmax[i] = t0 + tp;
-        this.vmaxSlope[i] = 0;
-      }
+  #interiorMax(math: NeuronMath, i: number, t0: number, t1: number, v: number, c: number) {
+    const tp = Math.min(Math.max(math.extremumTime(v, c), 0), t1 - t0);
+    const vp = math.potential(v, c, tp);
+    if (vp > this.vmax[i]) {
+      this.vmax[i] = vp;
+      this.tvmax[i] = t0 + tp;
+      this.vmaxSlope[i] = 0;
     }
   }
 

@@ -20,6 +20,7 @@ import {
   type SpikeInput,
   type StepMetrics,
 } from "../engine.ts";
+import { checkInput, checkLabels, checkShapes } from "../checks.ts";
 import { BatchRunner, type RangeResult } from "./batch_runner.ts";
 import type { WorkerInit, WorkerJob } from "./worker.ts";
 
@@ -158,6 +159,7 @@ export class CpuEngine implements Engine {
     inputGrads?: Float64Array,
   ): Promise<RangeResult> {
     checkInput(input, this.spec.sizes[0]);
+    if (job.labels) checkLabels(job.labels, input.size, this.spec.sizes[this.spec.sizes.length - 1]);
     for (const g of this.#grads) g.fill(0);
     const parts = this.#partition(input.size);
     if (parts.length <= 1) {
@@ -259,62 +261,34 @@ export class CpuEngine implements Engine {
   }
 }
 
+/** The arrays `parts` one after the other in one new array of the same type. */
+function concat<T extends Int32Array | Float64Array>(
+  Type: { new (length: number): T },
+  parts: readonly T[],
+): T {
+  const out = new Type(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+}
+
 function mergeResults(parts: RangeResult[], layers: number): RangeResult {
   const stats = emptyStats(layers);
   for (const p of parts) addStats(stats, p.stats);
-  const concatI = (xs: Int32Array[]) => {
-    const out = new Int32Array(xs.reduce((n, x) => n + x.length, 0));
-    let o = 0;
-    for (const x of xs) {
-      out.set(x, o);
-      o += x.length;
-    }
-    return out;
-  };
-  const concatF = (xs: Float64Array[]) => {
-    const out = new Float64Array(xs.reduce((n, x) => n + x.length, 0));
-    let o = 0;
-    for (const x of xs) {
-      out.set(x, o);
-      o += x.length;
-    }
-    return out;
-  };
   return {
     loss: parts.reduce((s, p) => s + p.loss, 0),
     correct: parts.reduce((s, p) => s + p.correct, 0),
-    predictions: concatI(parts.map((p) => p.predictions)),
-    decisionTime: concatF(parts.map((p) => p.decisionTime)),
+    predictions: concat(Int32Array, parts.map((p) => p.predictions)),
+    decisionTime: concat(Float64Array, parts.map((p) => p.decisionTime)),
     stats,
     spikes: parts[0].spikes
       ? parts[0].spikes.map((_, l) => ({
-        count: concatI(parts.map((p) => p.spikes![l].count)),
-        time: concatF(parts.map((p) => p.spikes![l].time)),
+        count: concat(Int32Array, parts.map((p) => p.spikes![l].count)),
+        time: concat(Float64Array, parts.map((p) => p.spikes![l].time)),
       }))
       : undefined,
   };
-}
-
-function checkShapes(sizes: readonly number[], weights: readonly Float64Array[]): void {
-  if (weights.length !== sizes.length - 1) {
-    throw new RangeError(`Expected ${sizes.length - 1} weight layers, got ${weights.length}`);
-  }
-  for (let l = 0; l < weights.length; l++) {
-    if (weights[l].length !== sizes[l] * sizes[l + 1]) {
-      throw new RangeError(`Weights of layer ${l} have ${weights[l].length} entries, expected ${sizes[l]}x${sizes[l + 1]}`);
-    }
-  }
-}
-
-function checkInput(input: SpikeInput, nIn: number): void {
-  if (input.offsets.length !== input.size + 1 || input.offsets[input.size] !== input.time.length) {
-    throw new RangeError("SpikeInput offsets do not match its size and events");
-  }
-  for (let e = 0; e < input.neuron.length; e++) {
-    const j = input.neuron[e];
-    const t = input.time[e];
-    if (!(j >= 0 && j < nIn) || !(t >= 0) || !Number.isFinite(t)) {
-      throw new RangeError(`Input event ${e} is invalid: neuron ${j}, time ${t} (network has ${nIn} inputs)`);
-    }
-  }
 }

@@ -29,7 +29,7 @@ import { bindGroup, LayerState, nextPow2, storageBuffer, uniformBuffer, WeightSt
 import { createPipelines, type Pipelines } from "./pipelines.ts";
 import { type Phase, Profiler } from "./profiler.ts";
 import { Readback } from "./readback.ts";
-import { checkInput, checkLabels, checkShapes } from "./checks.ts";
+import { checkInput, checkLabels, checkShapes } from "../checks.ts";
 import { type ChunkState, collectChunk, encodeChunk, type RunPlan, type RunResult } from "./chunk_step.ts";
 
 export { probeHardwareAdapter, WebGpuError } from "./gpu_device.ts";

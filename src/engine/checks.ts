@@ -1,9 +1,9 @@
 /**
- * Argument checks of the WebGPU engine (the same rules and messages as the CPU engine's): a bad shape,
- * event or label is a RangeError before anything reaches the GPU.
+ * Argument checks shared by both engines (same rules, same messages): a bad shape,
+ * event or label is a RangeError before any work (or anything reaches the GPU).
  * @module
  */
-import type { SpikeInput } from "../engine.ts";
+import type { SpikeInput } from "./engine.ts";
 
 /** Throws a RangeError unless `weights` has one (sizes[l], sizes[l+1]) array per layer. */
 export function checkShapes(sizes: readonly number[], weights: readonly Float64Array[]): void {

@@ -28,9 +28,15 @@ export { DEFAULT_LOSS, sampleLoss } from "./src/engine/loss.ts";
 export { ADAM_DEFAULTS, adamStep, newAdamState } from "./src/engine/adam.ts";
 export { DEFAULT_NEURON, type NeuronParams, validateNeuronParams } from "./src/model/params.ts";
 export { NeuronMath } from "./src/model/kernel.ts";
-export { initWeights, type InitOptions } from "./src/model/init.ts";
-export { modelFileJson, ModelFileError, parseModel, readModelFile } from "./src/model/model_file.ts";
-export { DATASET_NAMES, type Dataset, DatasetError, type DatasetName, loadDataset } from "./src/data/dataset.ts";
+export { type InitOptions, initWeights } from "./src/model/init.ts";
+export { ModelFileError, modelFileJson, parseModel, readModelFile } from "./src/model/model_file.ts";
+export {
+  type Dataset,
+  DATASET_NAMES,
+  DatasetError,
+  type DatasetName,
+  loadDataset,
+} from "./src/data/dataset.ts";
 export type { TrainConfig } from "./src/train/config.ts";
 export { defaultTrainConfig } from "./src/train/defaults.ts";
 export { train, type TrainOptions } from "./src/train/trainer.ts";

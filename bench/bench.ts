@@ -36,7 +36,10 @@ const data = await loadDataset("mnist", { limitTest: batch * batches });
 const inputs: { input: SpikeInput; labels: Int32Array }[] = [];
 for (let k = 0; k < batches; k++) {
   const idx = Array.from({ length: batch }, (_, i) => k * batch + i);
-  inputs.push({ input: data.test.encode(idx, tIn), labels: data.test.labels.slice(k * batch, (k + 1) * batch) });
+  inputs.push({
+    input: data.test.encode(idx, tIn),
+    labels: data.test.labels.slice(k * batch, (k + 1) * batch),
+  });
 }
 const weights = trained?.network.weights ??
   initWeights({ neuron, sizes }, { seed: 0, meanInputEvents: data.test.meanEvents });
@@ -67,9 +70,11 @@ async function measure(engine: Engine) {
 }
 
 const fmt = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
-console.log(`multispike bench: ${sizes.join("-")} ${trained ? `trained (${values.model})` : "freshly initialised"}, ` +
-  `${samples} MNIST test images in batches of ${batch}, ` +
-  `tau_m=${neuron.tau_m} tau_s=${neuron.tau_s} max_spikes=${neuron.max_spikes}, ${navigator.hardwareConcurrency} cores`);
+console.log(
+  `multispike bench: ${sizes.join("-")} ${trained ? `trained (${values.model})` : "freshly initialised"}, ` +
+    `${samples} MNIST test images in batches of ${batch}, ` +
+    `tau_m=${neuron.tau_m} tau_s=${neuron.tau_s} max_spikes=${neuron.max_spikes}, ${navigator.hardwareConcurrency} cores`,
+);
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
 for (const workers of [1, navigator.hardwareConcurrency]) {
   const engine = new CpuEngine({ neuron, sizes, weights }, { workers });
@@ -78,17 +83,29 @@ for (const workers of [1, navigator.hardwareConcurrency]) {
 }
 if (values.device === "gpu") {
   const { benchGpu } = await import("./bench_gpu.ts");
-  const gpu = await benchGpu({ neuron, sizes, weights, inputs, cpuForward: results[`cpu x${navigator.hardwareConcurrency}`].fwd });
+  const gpu = await benchGpu({
+    neuron,
+    sizes,
+    weights,
+    inputs,
+    cpuForward: results[`cpu x${navigator.hardwareConcurrency}`].fwd,
+  });
   console.log("gpu:", gpu);
 }
 console.log("engine      forward/s  fwd+bwd/s  synaptic events/s  hidden spikes/sample");
 for (const [name, r] of Object.entries(results)) {
   console.log(
-    `${name.padEnd(10)} ${fmt(r.fwd).padStart(10)} ${fmt(r.fwdBwd).padStart(10)} ${fmt(r.synPerSec).padStart(18)} ` +
+    `${name.padEnd(10)} ${fmt(r.fwd).padStart(10)} ${fmt(r.fwdBwd).padStart(10)} ${
+      fmt(r.synPerSec).padStart(18)
+    } ` +
       `${fmt(r.hiddenSpikesPerSample).padStart(20)}`,
   );
 }
 const one = results["cpu x1"];
 const all = results[`cpu x${navigator.hardwareConcurrency}`];
-console.log(`workers speed-up (x${navigator.hardwareConcurrency} over x1): forward ${(all.fwd / one.fwd).toFixed(2)}, ` +
-  `forward+backward ${(all.fwdBwd / one.fwdBwd).toFixed(2)}`);
+console.log(
+  `workers speed-up (x${navigator.hardwareConcurrency} over x1): forward ${
+    (all.fwd / one.fwd).toFixed(2)
+  }, ` +
+    `forward+backward ${(all.fwdBwd / one.fwdBwd).toFixed(2)}`,
+);

@@ -32,7 +32,8 @@ const args = [
   "dist/multispike",
   "main.ts",
 ];
-const { code } = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" }).output();
+const { code } = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" })
+  .output();
 if (code !== 0) {
   const where = denort
     ? `with DENORT_BIN=${denort} (is it the denort of Deno ${Deno.version.deno} for ${Deno.build.target}?)`

@@ -201,7 +201,12 @@ export class LayerBackward {
  * `idx.subarray(0, n).sort((x, y) => key[y] - key[x] || x - y)` for ascending input, several times faster.
  * @param scratch at least n entries
  */
-export function sortByKeyDescending(idx: Int32Array, n: number, key: Float64Array, scratch: Int32Array): void {
+export function sortByKeyDescending(
+  idx: Int32Array,
+  n: number,
+  key: Float64Array,
+  scratch: Int32Array,
+): void {
   let from = idx;
   let to = scratch;
   for (let width = 1; width < n; width *= 2) {

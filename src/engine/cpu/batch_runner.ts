@@ -146,7 +146,13 @@ export class BatchRunner {
     for (let l = 0; l < L; l++) {
       const t = this.#traces[l];
       if (l === 0) {
-        t.events.fillFromInput(input.neuron, input.time, input.offsets[s], input.offsets[s + 1], this.math.tMax);
+        t.events.fillFromInput(
+          input.neuron,
+          input.time,
+          input.offsets[s],
+          input.offsets[s + 1],
+          this.math.tMax,
+        );
       } else {
         const below = this.#traces[l - 1];
         t.events.fillFromSpikes(below.count, below.time, below.nOut, cap);

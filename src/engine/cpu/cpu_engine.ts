@@ -6,9 +6,9 @@
 import { validateNeuronParams } from "../../model/params.ts";
 import { ADAM_DEFAULTS, adamStep, newAdamState } from "../adam.ts";
 import {
-  addStats,
   type AdamConfig,
   type AdamState,
+  addStats,
   emptyStats,
   type Engine,
   type EvalResult,
@@ -108,7 +108,11 @@ export class CpuEngine implements Engine {
 
   async gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
     const inputGrads = new Float64Array(input.time.length);
-    const r = await this.#run(input, { keepSpikes: true, labels, loss, withGrads: true, gradScale: 1 }, inputGrads);
+    const r = await this.#run(
+      input,
+      { keepSpikes: true, labels, loss, withGrads: true, gradScale: 1 },
+      inputGrads,
+    );
     const cap = this.spec.neuron.max_spikes;
     return {
       loss: r.loss,
@@ -128,21 +132,40 @@ export class CpuEngine implements Engine {
     };
   }
 
-  async trainStep(input: SpikeInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig): Promise<StepMetrics> {
-    const r = await this.#run(input, { keepSpikes: false, labels, loss, withGrads: true, gradScale: 1 / input.size });
+  async trainStep(
+    input: SpikeInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    adam: AdamConfig,
+  ): Promise<StepMetrics> {
+    const r = await this.#run(input, {
+      keepSpikes: false,
+      labels,
+      loss,
+      withGrads: true,
+      gradScale: 1 / input.size,
+    });
     adamStep(this.#weights, this.#grads, this.#adam, { ...ADAM_DEFAULTS, ...adam });
     return { loss: r.loss, correct: r.correct, size: input.size, stats: r.stats };
   }
 
   getOptimizerState(): Promise<AdamState> {
     const s = this.#adam;
-    return Promise.resolve({ step: s.step, m: s.m.map((x) => new Float64Array(x)), v: s.v.map((x) => new Float64Array(x)) });
+    return Promise.resolve({
+      step: s.step,
+      m: s.m.map((x) => new Float64Array(x)),
+      v: s.v.map((x) => new Float64Array(x)),
+    });
   }
 
   setOptimizerState(state: AdamState): Promise<void> {
     checkShapes(this.spec.sizes, state.m);
     checkShapes(this.spec.sizes, state.v);
-    this.#adam = { step: state.step, m: state.m.map((x) => new Float64Array(x)), v: state.v.map((x) => new Float64Array(x)) };
+    this.#adam = {
+      step: state.step,
+      m: state.m.map((x) => new Float64Array(x)),
+      v: state.v.map((x) => new Float64Array(x)),
+    };
     return Promise.resolve();
   }
 

@@ -99,7 +99,9 @@ export class LayerTrace {
               const slope = a * (iEnd - vEnd);
               vmaxSlope[i] = atEvent && slope > 0 ? slope : 0;
             }
-            if (c > v && iEnd < vEnd && !peakBelow(v, c, vmax[i])) this.#interiorMax(math, i, tPrev, tEv, v, c);
+            if (c > v && iEnd < vEnd && !peakBelow(v, c, vmax[i])) {
+              this.#interiorMax(math, i, tPrev, tEv, v, c);
+            }
           }
           // A crossing needs V(d) >= theta, or an interior maximum (rising at start, falling at end) that
           // reaches theta; that maximum equals I there, which is below I0 = c (see `peakBelow`).
@@ -119,7 +121,16 @@ export class LayerTrace {
   }
 
   /** Finds every crossing of neuron `i` in [t0, t0 + d] (several are possible: MODEL.md section 2). */
-  #spikes(math: NeuronMath, i: number, t0: number, d: number, v: number, c: number, vEnd: number, iEnd: number) {
+  #spikes(
+    math: NeuronMath,
+    i: number,
+    t0: number,
+    d: number,
+    v: number,
+    c: number,
+    vEnd: number,
+    iEnd: number,
+  ) {
     const cap = this.capacity;
     const theta = math.theta;
     for (;;) {

@@ -89,6 +89,11 @@ export class CpuEngine implements Engine {
 
   async forward(input: SpikeInput): Promise<ForwardResult> {
     const r = await this.#run(input, { keepSpikes: true, withGrads: false, gradScale: 1 });
+    return this.#forwardResult(r);
+  }
+
+  /** The spikes a run kept, in the layout of the engine interface. */
+  #forwardResult(r: RangeResult): ForwardResult {
     const cap = this.spec.neuron.max_spikes;
     return {
       layers: r.spikes!.map((s, l) => ({
@@ -102,8 +107,7 @@ export class CpuEngine implements Engine {
   }
 
   async evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult> {
-    const r = await this.#run(input, { keepSpikes: false, labels, loss, withGrads: false, gradScale: 1 });
-    return r;
+    return await this.#run(input, { keepSpikes: false, labels, loss, withGrads: false, gradScale: 1 });
   }
 
   async gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
@@ -113,22 +117,13 @@ export class CpuEngine implements Engine {
       { keepSpikes: true, labels, loss, withGrads: true, gradScale: 1 },
       inputGrads,
     );
-    const cap = this.spec.neuron.max_spikes;
     return {
       loss: r.loss,
       predictions: r.predictions,
       correct: r.correct,
       weightGrads: this.#grads.map((g) => new Float64Array(g)),
       inputGrads,
-      forward: {
-        layers: r.spikes!.map((s, l) => ({
-          neurons: this.spec.sizes[l + 1],
-          capacity: cap,
-          count: s.count,
-          time: s.time,
-        })),
-        stats: r.stats,
-      },
+      forward: this.#forwardResult(r),
     };
   }
 

@@ -165,8 +165,29 @@ Deno.test("spike times match the RK4 reference on random networks; the differenc
   );
 });
 
+/** A single neuron whose spike times have a closed form (tests/helpers.ts `closedFormSpikes`). */
+interface ClosedFormCase {
+  name: string;
+  neuron: NeuronParams;
+  inputs: { time: number; weight: number }[];
+}
+
+/** Each case as a step: the engine's spike times equal the closed form to 1e-12 relative. */
+async function checkClosedForm(t: Deno.TestContext, cases: ClosedFormCase[]): Promise<void> {
+  for (const c of cases) {
+    await t.step(c.name, async () => {
+      const neuron = { ...c.neuron, rho_min: RHO_MIN };
+      const expected = closedFormSpikes(neuron, c.inputs);
+      assert.ok(expected.length >= 1);
+      const net = singleNeuron(neuron, c.inputs.map((e) => e.weight));
+      const fwd = await forwardOf(net, [c.inputs.map((e, j) => ({ neuron: j, time: e.time }))]);
+      assertClose(spikeTimes(fwd, 0, 0, 0), expected, 1e-12, c.name);
+    });
+  }
+}
+
 Deno.test("closed form, tau_m = 2 tau_s (a quadratic in e^{-t/tau_m}): spike times to 1e-12", async (t) => {
-  const cases: { name: string; neuron: NeuronParams; inputs: { time: number; weight: number }[] }[] = [
+  const cases: ClosedFormCase[] = [
     {
       name: "one strong input",
       neuron: { tau_m: 4, tau_s: 2, theta: 1, t_max: 30, max_spikes: 40 },
@@ -183,20 +204,11 @@ Deno.test("closed form, tau_m = 2 tau_s (a quadratic in e^{-t/tau_m}): spike tim
       inputs: [{ time: 0, weight: 12 }, { time: 0.8, weight: -3 }, { time: 1.3, weight: 9 }],
     },
   ];
-  for (const c of cases) {
-    await t.step(c.name, async () => {
-      const neuron = { ...c.neuron, rho_min: RHO_MIN };
-      const expected = closedFormSpikes(neuron, c.inputs);
-      assert.ok(expected.length >= 1);
-      const net = singleNeuron(neuron, c.inputs.map((e) => e.weight));
-      const fwd = await forwardOf(net, [c.inputs.map((e, j) => ({ neuron: j, time: e.time }))]);
-      assertClose(spikeTimes(fwd, 0, 0, 0), expected, 1e-12, c.name);
-    });
-  }
+  await checkClosedForm(t, cases);
 });
 
 Deno.test("closed form, tau_m = tau_s (Lambert W): spike times to 1e-12", async (t) => {
-  const cases: { name: string; neuron: NeuronParams; inputs: { time: number; weight: number }[] }[] = [
+  const cases: ClosedFormCase[] = [
     {
       name: "one strong input",
       neuron: { tau_m: 5, tau_s: 5, theta: 1, t_max: 40, max_spikes: 40 },
@@ -213,16 +225,7 @@ Deno.test("closed form, tau_m = tau_s (Lambert W): spike times to 1e-12", async 
       inputs: [{ time: 0, weight: 8 }, { time: 1.1, weight: -2.5 }, { time: 2.9, weight: 7 }],
     },
   ];
-  for (const c of cases) {
-    await t.step(c.name, async () => {
-      const neuron = { ...c.neuron, rho_min: RHO_MIN };
-      const expected = closedFormSpikes(neuron, c.inputs);
-      assert.ok(expected.length >= 1);
-      const net = singleNeuron(neuron, c.inputs.map((e) => e.weight));
-      const fwd = await forwardOf(net, [c.inputs.map((e, j) => ({ neuron: j, time: e.time }))]);
-      assertClose(spikeTimes(fwd, 0, 0, 0), expected, 1e-12, c.name);
-    });
-  }
+  await checkClosedForm(t, cases);
 });
 
 Deno.test("edge cases", async (t) => {

@@ -300,6 +300,15 @@ Deno.test("image encoding: x=0 no spike, x=1 at t=0, t = tIn (1 - x), any index 
   assert.deepEqual([empty.size, empty.offsets.length, empty.neuron.length], [0, 1, 0]);
   assert.throws(() => split.encode([10000], tIn), RangeError);
   assert.throws(() => split.encode([0], 0), RangeError);
+  // What engines get instead (they encode it themselves): the same images' bytes, in index order.
+  const raw = split.batch(indices, tIn);
+  assert.equal(raw.size, indices.length);
+  assert.equal(raw.t_in, tIn);
+  assert.deepEqual(
+    raw.pixels,
+    Uint8Array.from(indices.flatMap((i) => [...split.pixels.subarray(i * 784, (i + 1) * 784)])),
+  );
+  assert.throws(() => split.batch([10000], tIn), RangeError);
 
   // An all-black and an all-white image, to pin down both ends exactly.
   const pixels = new Uint8Array(2 * 4);

@@ -1,11 +1,11 @@
 /**
  * A split of an image dataset kept as bytes and encoded on demand (MODEL.md section 4): pixel p with
  * intensity x = v/255 becomes one spike of input neuron p at t = tIn (1 - x); black pixels (v = 0) send
- * no spike.
+ * no spike (`encodeImages` of encode.ts).
  * @module
  */
-import type { SpikeInput } from "../engine/engine.ts";
-import { allocateBatch, checkIndices, checkTIn } from "./encode.ts";
+import type { ImageBatch, SpikeInput } from "../engine/engine.ts";
+import { checkIndices, checkTIn, encodeImages } from "./encode.ts";
 import type { Split } from "./split.ts";
 
 /** Samples of an image dataset; `encode` is the latency code of MODEL.md section 4. */
@@ -17,11 +17,6 @@ export class ImageSplit implements Split {
   readonly inputSize: number;
   /** (size, inputSize) intensities 0..255. */
   readonly pixels: Uint8Array;
-  /** (size) non-zero pixels of each image = its events; sizes a batch exactly before filling it. */
-  readonly #events: Int32Array;
-  /** (256) spike time of each intensity for the last tIn seen (tIn rarely changes). */
-  #times = new Float64Array(256);
-  #timesFor = NaN;
 
   /**
    * @param pixels (size, inputSize) intensities, e.g. a view into an IDX file
@@ -37,15 +32,9 @@ export class ImageSplit implements Split {
     this.labels = labels;
     this.pixels = pixels;
     this.inputSize = inputSize;
-    this.#events = new Int32Array(size);
-    let total = 0;
-    for (let i = 0, p = 0; i < size; i++) {
-      let k = 0;
-      for (const end = p + inputSize; p < end; p++) if (pixels[p] !== 0) k++;
-      this.#events[i] = k;
-      total += k;
-    }
-    this.meanEvents = size > 0 ? total / size : 0;
+    let lit = 0;
+    for (let p = 0; p < pixels.length; p++) if (pixels[p] !== 0) lit++;
+    this.meanEvents = size > 0 ? lit / size : 0;
   }
 
   /**
@@ -55,34 +44,23 @@ export class ImageSplit implements Split {
    * @returns the batch (CSR over samples)
    */
   encode(indices: ArrayLike<number>, tIn: number): SpikeInput {
-    checkTIn(tIn);
-    checkIndices(indices, this.size);
-    const times = this.#timeTable(tIn);
-    const events = this.#events;
-    const batch = allocateBatch(indices, (i) => events[i]);
-    const { neuron, time } = batch;
-    const px = this.pixels;
-    const d = this.inputSize;
-    let e = 0;
-    for (let s = 0; s < indices.length; s++) {
-      const base = indices[s] * d;
-      for (let p = 0; p < d; p++) {
-        const v = px[base + p];
-        if (v !== 0) {
-          neuron[e] = p;
-          time[e] = times[v];
-          e++;
-        }
-      }
-    }
-    return batch;
+    return encodeImages(this.batch(indices, tIn), this.inputSize);
   }
 
-  #timeTable(tIn: number): Float64Array {
-    if (tIn !== this.#timesFor) {
-      for (let v = 0; v < 256; v++) this.#times[v] = tIn * (1 - v / 255);
-      this.#timesFor = tIn;
+  /**
+   * The images at `indices` as raw intensities, for the engines to encode (the same spikes as `encode`).
+   * @param indices samples, any order, repeats allowed
+   * @param tIn encoding window, e.g. 5
+   * @returns (indices.length, inputSize) bytes and the window
+   */
+  batch(indices: ArrayLike<number>, tIn: number): ImageBatch {
+    checkTIn(tIn);
+    checkIndices(indices, this.size);
+    const d = this.inputSize;
+    const pixels = new Uint8Array(indices.length * d);
+    for (let s = 0; s < indices.length; s++) {
+      pixels.set(this.pixels.subarray(indices[s] * d, (indices[s] + 1) * d), s * d);
     }
-    return this.#times;
+    return { size: indices.length, pixels, t_in: tIn };
   }
 }

@@ -121,4 +121,9 @@ export class YinYangSplit implements Split {
     }
     return batch;
   }
+
+  /** The spike trains of `encode`: Yin-Yang's code is not the image code engines can run themselves. */
+  batch(indices: ArrayLike<number>, tIn: number): SpikeInput {
+    return this.encode(indices, tIn);
+  }
 }

@@ -3,7 +3,7 @@
  * event or label is a RangeError before any work (or anything reaches the GPU).
  * @module
  */
-import type { SpikeInput } from "./engine.ts";
+import { type EngineInput, type ImageBatch, isImageBatch, type SpikeInput } from "./engine.ts";
 
 /** Throws a RangeError unless `weights` has one (sizes[l], sizes[l+1]) array per layer. */
 export function checkShapes(sizes: readonly number[], weights: readonly Float64Array[]): void {
@@ -31,6 +31,38 @@ export function checkInput(input: SpikeInput, nIn: number): void {
       throw new RangeError(`Input event ${e} is invalid: neuron ${j}, time ${t} (network has ${nIn} inputs)`);
     }
   }
+}
+
+/**
+ * Throws a RangeError naming what is wrong with a batch of images: its size, pixel count or type, window, or
+ * the first float intensity outside [0, 1].
+ */
+export function checkImageBatch(batch: ImageBatch, nIn: number): void {
+  const { size, pixels, t_in: tIn } = batch;
+  if (!(Number.isInteger(size) && size >= 0)) throw new RangeError(`ImageBatch size ${size} is not a count`);
+  if (!(pixels instanceof Uint8Array || pixels instanceof Float32Array)) {
+    throw new RangeError("ImageBatch pixels must be a Uint8Array or a Float32Array");
+  }
+  if (pixels.length !== size * nIn) {
+    throw new RangeError(`ImageBatch has ${pixels.length} pixels, expected ${size}x${nIn}`);
+  }
+  if (!(Number.isFinite(tIn) && tIn > 0)) throw new RangeError(`ImageBatch t_in must be > 0, got ${tIn}`);
+  if (pixels instanceof Float32Array) {
+    for (let k = 0; k < pixels.length; k++) {
+      const x = pixels[k];
+      if (!(x >= 0 && x <= 1)) {
+        throw new RangeError(
+          `Intensity ${x} of pixel ${k % nIn} of sample ${Math.floor(k / nIn)} is outside [0, 1]`,
+        );
+      }
+    }
+  }
+}
+
+/** Throws a RangeError naming the first invalid part of a batch of either form. */
+export function checkEngineInput(input: EngineInput, nIn: number): void {
+  if (isImageBatch(input)) checkImageBatch(input, nIn);
+  else checkInput(input, nIn);
 }
 
 /** Throws a RangeError unless there is a valid class label for every sample. */

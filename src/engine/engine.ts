@@ -4,7 +4,8 @@
  * Layouts (row-major, shapes in comments):
  * - weights of layer l: Float64Array (sizes[l], sizes[l+1]); W[i * nOut + j] is input i -> neuron j,
  *   as `W[i][j]` in the model file.
- * - a batch of input spike trains: CSR over samples (`SpikeInput`).
+ * - a batch of input spike trains: CSR over samples (`SpikeInput`); or a batch of images that the engine
+ *   encodes itself (`ImageBatch`), raw intensities (batch, n_in).
  * - spikes of one layer: fixed capacity `max_spikes` per neuron (`LayerSpikes`).
  * @module
  */
@@ -33,6 +34,29 @@ export interface SpikeInput {
   readonly neuron: Int32Array;
   /** (events) spike time of each event, >= 0. */
   readonly time: Float64Array;
+}
+
+/**
+ * Raw intensities of a batch of images, which the engine encodes itself with the latency code of MODEL.md
+ * section 4: pixel p of a sample with intensity x > 0 sends one spike of input neuron p at t = t_in (1 - x);
+ * x = 0 sends none. The spikes are those `encodeImages` (src/data/encode.ts) makes, which the CPU engine
+ * uses; the WebGPU engine encodes on the GPU (shaders/encode_input.wgsl), so only the bytes go up.
+ */
+export interface ImageBatch {
+  /** Number of samples. */
+  readonly size: number;
+  /** (size, n_in) intensities: bytes v (x = v / 255), or floats x in [0, 1]. */
+  readonly pixels: Uint8Array | Float32Array;
+  /** Encoding window, e.g. 5 (the time unit of tau_m): a white pixel spikes at 0, the faintest just before. */
+  readonly t_in: number;
+}
+
+/** A batch as the engines take it: spike trains, or images the engine encodes. */
+export type EngineInput = SpikeInput | ImageBatch;
+
+/** Whether `input` is a batch of images (else spike trains). */
+export function isImageBatch(input: EngineInput): input is ImageBatch {
+  return "pixels" in input;
 }
 
 /** Spikes of one layer over a batch. */
@@ -96,7 +120,10 @@ export interface GradientResult {
   readonly correct: number;
   /** dL/dW per layer, summed over the batch; same layout as the weights. */
   readonly weightGrads: Float64Array[];
-  /** (events) dL/dt of every input event, in the order of `SpikeInput`. */
+  /**
+   * dL/dt of the input spikes. For a `SpikeInput`: (events), every event in its order. For an `ImageBatch`:
+   * (size, n_in), the spike of each pixel; 0 for a pixel that sends none (x = 0, or t after t_max).
+   */
   readonly inputGrads: Float64Array;
   readonly forward: ForwardResult;
 }
@@ -141,11 +168,17 @@ export interface Engine {
   readonly spec: NetworkSpec;
   getWeights(): Promise<Float64Array[]>;
   setWeights(weights: Float64Array[]): Promise<void>;
-  forward(input: SpikeInput): Promise<ForwardResult>;
-  evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult>;
-  gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult>;
+  /**
+   * Training steps that may be in flight at once, e.g. 2: with n > 1 a caller may call `trainStep` again
+   * up to n - 1 times before the oldest call's promise settles; the steps are applied in call order, with
+   * the same results as one after the other. 1 or absent: await every `trainStep` before the next.
+   */
+  readonly stepsInFlight?: number;
+  forward(input: EngineInput): Promise<ForwardResult>;
+  evaluate(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult>;
+  gradients(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult>;
   /** Gradients of the batch mean loss, then one Adam update of every weight. */
-  trainStep(input: SpikeInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig): Promise<StepMetrics>;
+  trainStep(input: EngineInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig): Promise<StepMetrics>;
   getOptimizerState(): Promise<AdamState>;
   setOptimizerState(state: AdamState): Promise<void>;
   dispose(): void;

@@ -11,16 +11,19 @@ import {
   addStats,
   emptyStats,
   type Engine,
+  type EngineInput,
   type EvalResult,
   type ForwardResult,
   type GradientResult,
+  isImageBatch,
   type LossConfig,
   type Network,
   type NetworkSpec,
   type SpikeInput,
   type StepMetrics,
 } from "../engine.ts";
-import { checkInput, checkLabels, checkShapes } from "../checks.ts";
+import { checkImageBatch, checkInput, checkLabels, checkShapes } from "../checks.ts";
+import { encodeImages } from "../../data/encode.ts";
 import { BatchRunner, type RangeResult } from "./batch_runner.ts";
 import type { WorkerInit, WorkerJob } from "./worker.ts";
 
@@ -49,6 +52,8 @@ interface WorkerSlot {
 /** Exact event-driven engine in TypeScript. */
 export class CpuEngine implements Engine {
   readonly device = "cpu";
+  /** One step at a time: `trainStep` works on the host arrays until its promise settles. */
+  readonly stepsInFlight = 1;
   readonly spec: NetworkSpec;
   readonly #weights: Float64Array[];
   readonly #runner: BatchRunner;
@@ -87,8 +92,8 @@ export class CpuEngine implements Engine {
     return Promise.resolve();
   }
 
-  async forward(input: SpikeInput): Promise<ForwardResult> {
-    const r = await this.#run(input, { keepSpikes: true, withGrads: false, gradScale: 1 });
+  async forward(input: EngineInput): Promise<ForwardResult> {
+    const r = await this.#run(this.#spikes(input), { keepSpikes: true, withGrads: false, gradScale: 1 });
     return this.#forwardResult(r);
   }
 
@@ -106,14 +111,21 @@ export class CpuEngine implements Engine {
     };
   }
 
-  async evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult> {
-    return await this.#run(input, { keepSpikes: false, labels, loss, withGrads: false, gradScale: 1 });
+  async evaluate(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult> {
+    return await this.#run(this.#spikes(input), {
+      keepSpikes: false,
+      labels,
+      loss,
+      withGrads: false,
+      gradScale: 1,
+    });
   }
 
-  async gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
-    const inputGrads = new Float64Array(input.time.length);
+  async gradients(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
+    const spikes = this.#spikes(input);
+    const inputGrads = new Float64Array(spikes.time.length);
     const r = await this.#run(
-      input,
+      spikes,
       { keepSpikes: true, labels, loss, withGrads: true, gradScale: 1 },
       inputGrads,
     );
@@ -122,18 +134,18 @@ export class CpuEngine implements Engine {
       predictions: r.predictions,
       correct: r.correct,
       weightGrads: this.#grads.map((g) => new Float64Array(g)),
-      inputGrads,
+      inputGrads: isImageBatch(input) ? this.#pixelGrads(spikes, inputGrads) : inputGrads,
       forward: this.#forwardResult(r),
     };
   }
 
   async trainStep(
-    input: SpikeInput,
+    input: EngineInput,
     labels: Int32Array,
     loss: LossConfig,
     adam: AdamConfig,
   ): Promise<StepMetrics> {
-    const r = await this.#run(input, {
+    const r = await this.#run(this.#spikes(input), {
       keepSpikes: false,
       labels,
       loss,
@@ -168,6 +180,25 @@ export class CpuEngine implements Engine {
     const pending = this.#workers;
     this.#workers = undefined;
     pending?.then((slots) => slots.forEach((s) => s.worker.terminate()));
+  }
+
+  /** The batch as spike trains: images encoded on the host by the rule every engine uses (encodeImages). */
+  #spikes(input: EngineInput): SpikeInput {
+    if (!isImageBatch(input)) return input;
+    checkImageBatch(input, this.spec.sizes[0]);
+    return encodeImages(input, this.spec.sizes[0]);
+  }
+
+  /** Per-event input gradients of encoded images as (size, n_in) per pixel; 0 where a pixel sent no spike. */
+  #pixelGrads(spikes: SpikeInput, grads: Float64Array): Float64Array {
+    const nIn = this.spec.sizes[0];
+    const out = new Float64Array(spikes.size * nIn);
+    for (let s = 0; s < spikes.size; s++) {
+      for (let e = spikes.offsets[s]; e < spikes.offsets[s + 1]; e++) {
+        out[s * nIn + spikes.neuron[e]] = grads[e];
+      }
+    }
+    return out;
   }
 
   /** Runs the whole batch, on this thread or split over workers; dW lands in `this.#grads`. */

@@ -24,11 +24,11 @@ import assert from "node:assert/strict";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
 import type {
   Engine,
+  EngineInput,
   ForwardResult,
   LayerStats,
   LossConfig,
   Network,
-  SpikeInput,
 } from "../src/engine/engine.ts";
 import type { NeuronParams } from "../src/model/params.ts";
 import {
@@ -194,16 +194,19 @@ function statsOf(fwd: ForwardResult): Omit<LayerStats, "overflow">[] {
 /**
  * Compares `engine` with the CPU engine `ref` (both built on `c.network`) on case `c`; returns how many
  * samples were robust. Throws an AssertionError listing the first mismatches.
+ * @param inputOf the batch both engines get for some samples of the case (by index), e.g. their images;
+ *   default: their events as a `SpikeInput`. It must carry exactly the events of `c.samples`.
  */
 export async function compareOnCase(
   engine: Engine,
   ref: Engine,
   c: ParityCase,
   tol: ParityTolerance,
+  inputOf: (samples: number[]) => EngineInput = (samples) => makeInput(samples.map((s) => c.samples[s])),
 ): Promise<number> {
   const robust = await robustSamples(c, tol.time);
   const bad = new Mismatches();
-  const input = makeInput(c.samples);
+  const input = inputOf(c.samples.map((_, s) => s));
 
   // Forward, whole batch: counts exact and times close on robust samples.
   const f = await engine.forward(input);
@@ -234,7 +237,7 @@ export async function compareOnCase(
   // Everything else on the batch of robust samples only.
   const keep = c.samples.map((_, s) => s).filter((s) => robust[s]);
   if (keep.length === 0) return 0;
-  const sub: SpikeInput = makeInput(keep.map((s) => c.samples[s]));
+  const sub = inputOf(keep);
   const labels = Int32Array.from(keep, (s) => c.labels[s]);
   const fs = await engine.forward(sub);
   const fsr = await ref.forward(sub);

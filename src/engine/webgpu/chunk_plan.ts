@@ -33,8 +33,9 @@ export function planChunks(
   const { sizes, neuron } = spec;
   const cap = neuron.max_spikes;
   const shapes = [];
-  // Layer-0 input: counts, times and their gradients; labels and per-sample results.
-  let perSample = 2 * sizes[0] * capIn0 * 4 + sizes[0] * 4 + 16 + 4;
+  // Layer-0 input: counts, times and their gradients, image intensities (up to f32); labels and per-sample
+  // results.
+  let perSample = 2 * sizes[0] * capIn0 * 4 + 2 * sizes[0] * 4 + 16 + 4;
   let largest = sizes[0] * capIn0 * 4;
   for (let l = 0; l + 1 < sizes.length; l++) {
     const capIn = l === 0 ? capIn0 : cap;

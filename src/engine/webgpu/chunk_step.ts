@@ -1,15 +1,17 @@
 /**
- * One chunk of a batch as one GPU submission: uploads the chunk's input, encodes every kernel of the step
- * in order (per layer sort and sweep; loss; per layer, top down, adjoint, weight and input-time gradients;
- * counters; Adam on the last chunk), stages the readback, and turns what comes back into results.
+ * One chunk of a batch as one GPU submission: uploads the chunk's input (packed spikes, or raw images that the
+ * first kernel encodes), encodes every kernel of the step in order (image encoding; per layer sort and
+ * sweep; loss; per layer, top down, adjoint, weight and input-time gradients; counters; Adam on the last
+ * chunk), stages the readback, and turns what comes back into results.
  * @module
  */
-import type { AdamConfig, LayerStats, LossConfig, NetworkSpec } from "../engine.ts";
+import type { AdamConfig, ImageBatch, LayerStats, LossConfig, NetworkSpec } from "../engine.ts";
+import type { ImageEncoder } from "./image_encoder.ts";
 import type { InputPacker } from "./input_pack.ts";
 import type { LayerState, WeightState } from "./layer_state.ts";
 import { type Pipelines, WORKGROUP } from "./pipelines.ts";
-import { PassRecorder, type Profiler } from "./profiler.ts";
-import type { Readback, ReadItem } from "./readback.ts";
+import { PassRecorder, type Phase, type Profiler } from "./profiler.ts";
+import type { Readback, ReadItem, Staged } from "./readback.ts";
 
 /** The engine's GPU objects a chunk uses (all created once, see WebGpuEngine). */
 export interface ChunkState {
@@ -23,6 +25,8 @@ export interface ChunkState {
   readonly inTime: GPUBuffer;
   readonly inGrad: GPUBuffer;
   readonly packer: InputPacker;
+  /** Fills inCount/inTime from images on the GPU. */
+  readonly images: ImageEncoder;
   /** (samples) i32 labels, (samples) vec4 per-sample results, LossParams. */
   readonly labels: GPUBuffer;
   readonly result: GPUBuffer;
@@ -60,8 +64,32 @@ export interface RunResult {
   hiddenGap: number;
 }
 
-/** Uploads one chunk, encodes its whole step and submits it; returns the names of the staged readbacks. */
-export function encodeChunk(st: ChunkState, plan: RunPlan, m: number, from: number, last: boolean): string[] {
+/** Samples `from .. from+m-1` of a batch. */
+export interface Chunk {
+  readonly from: number;
+  readonly m: number;
+  /** The batch's last chunk: Adam runs after it. */
+  readonly last: boolean;
+  /** The batch's images, encoded on the GPU; null: the chunk's spikes are packed in `ChunkState.packer`. */
+  readonly images: ImageBatch | null;
+}
+
+/** A chunk submitted to the queue, with what its readback will hold. */
+export interface SubmittedChunk {
+  readonly chunk: Chunk;
+  /** Name of each staged item, in order. */
+  readonly names: readonly string[];
+  readonly staged: Staged;
+  /** Phases of its timed passes (profiling only). */
+  readonly phases: readonly Phase[];
+}
+
+/**
+ * Uploads one chunk, encodes its whole step and submits it. Every upload is a queue write, ordered with the
+ * submissions, so a chunk may be submitted while earlier ones are still running.
+ */
+export function encodeChunk(st: ChunkState, plan: RunPlan, chunk: Chunk): SubmittedChunk {
+  const { from, m, last } = chunk;
   const accumulate = from > 0;
   const gpu = st.gpu;
   const q = gpu.queue;
@@ -69,8 +97,11 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, m: number, from: numb
   const L = sizes.length - 1;
   const p = st.packer;
   const nIn0 = sizes[0];
-  q.writeBuffer(st.inCount, 0, p.count, 0, m * nIn0);
-  q.writeBuffer(st.inTime, 0, p.time, 0, m * nIn0 * p.capacity);
+  if (chunk.images) st.images.upload(q, chunk.images, from, m);
+  else {
+    q.writeBuffer(st.inCount, 0, p.count, 0, m * nIn0);
+    q.writeBuffer(st.inTime, 0, p.time, 0, m * nIn0 * p.capacity);
+  }
   const theta = neuron.theta;
   const loss = plan.loss;
   for (let l = 0; l < L; l++) {
@@ -112,6 +143,7 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, m: number, from: numb
   const rec = new PassRecorder(encoder, st.profiler);
   const pp = st.pipes;
   const wg = (n: number) => Math.ceil(n / WORKGROUP);
+  if (chunk.images) st.images.run(rec, m);
   for (const s of st.layers) {
     rec.dispatch("sort", pp.gather_sort, s.groups.gather, m);
     rec.dispatch("sweep", pp.forward, s.groups.forward, wg(s.shape.nOut), m);
@@ -142,9 +174,10 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, m: number, from: numb
     names.push(name);
     items.push({ buffer, bytes });
   };
+  let phases: Phase[] = [];
   if (st.profiler) {
-    st.profiler.encodeResolve(encoder);
-    add("timestamps", st.profiler.resolve, st.profiler.bytes);
+    phases = st.profiler.encodeResolve(encoder);
+    add("timestamps", st.profiler.resolve, phases.length * 16);
   }
   if (loss && plan.labels) add("result", st.result, m * 16);
   st.layers.forEach((s, l) => add(`stats${l}`, s.stats, m * 32));
@@ -156,23 +189,24 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, m: number, from: numb
   }
   if (plan.grads === "all") add("input_grad", st.inGrad, m * nIn0 * p.capacity * 4);
   if (plan.grads === "all" && last) st.weights.forEach((w, l) => add(`dw${l}`, w.dw, w.size * 4));
-  st.readback.stage(encoder, items);
+  const staged = st.readback.stage(encoder, items);
   q.submit([encoder.finish()]);
-  return names;
+  return { chunk, names, staged, phases };
 }
 
+/** Adds what chunk `sub` brought back (`data`, one ArrayBuffer per staged item) to `res`. */
 export function collectChunk(
   st: ChunkState,
   plan: RunPlan,
+  sub: SubmittedChunk,
   data: ArrayBuffer[],
-  names: string[],
-  m: number,
-  from: number,
   res: RunResult,
 ): void {
+  const { names } = sub;
+  const { from, m } = sub.chunk;
   const get = (name: string) => data[names.indexOf(name)];
   const L = st.spec.sizes.length - 1;
-  if (st.profiler) st.profiler.collect(get("timestamps"));
+  if (st.profiler) st.profiler.collect(get("timestamps"), sub.phases);
   if (plan.loss && plan.labels) {
     const r = new Float32Array(get("result"));
     for (let s = 0; s < m; s++) {
@@ -207,9 +241,16 @@ export function collectChunk(
   }
   if (res.inputGrads) {
     const g = new Float32Array(get("input_grad"));
-    const origin = st.packer.origin;
-    const slots = m * st.spec.sizes[0] * st.packer.capacity;
-    for (let k = 0; k < slots; k++) if (origin[k] >= 0) res.inputGrads[origin[k]] = g[k];
+    const nIn = st.spec.sizes[0];
+    const cap = st.packer.capacity;
+    if (sub.chunk.images) {
+      // Per pixel: its one spike sits in slot 0 (0 where it sent none: the buffer was cleared).
+      for (let k = 0; k < m * nIn; k++) res.inputGrads[from * nIn + k] = g[k * cap];
+    } else {
+      // The packer still holds this chunk's origins: chunks that bring back input gradients run one by one.
+      const origin = st.packer.origin;
+      for (let k = 0; k < m * nIn * cap; k++) if (origin[k] >= 0) res.inputGrads[origin[k]] = g[k];
+    }
   }
   if (plan.grads === "all" && names.includes("dw0")) {
     res.weightGrads = st.weights.map((_, l) => Float64Array.from(new Float32Array(get(`dw${l}`))));

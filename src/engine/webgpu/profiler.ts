@@ -1,22 +1,31 @@
 /**
- * Optional GPU timing per phase of a step (sort, sweep, loss, backward, stats, update) with timestamp
+ * Optional GPU timing per phase of a step (encode, sort, sweep, loss, backward, stats, update) with timestamp
  * queries: each dispatch gets its own compute pass with begin/end timestamps. Off by default (one pass per
- * step is cheaper); the benchmark turns it on.
+ * step is cheaper); the benchmark turns it on. Every submission resolves its own timestamps into its own
+ * readback, so several may be in flight.
  * @module
  */
 
 /** Phases of a step, as the benchmark reports them. */
-export type Phase = "sort" | "sweep" | "loss" | "backward" | "stats" | "update";
+export type Phase = "encode" | "sort" | "sweep" | "loss" | "backward" | "stats" | "update";
 
 const MAX_PASSES = 256;
 
-/** Timestamp bookkeeping of one submission at a time. */
+/** Timestamp bookkeeping: the passes of the submission being encoded, and totals over collected ones. */
 export class Profiler {
   readonly querySet: GPUQuerySet;
   readonly resolve: GPUBuffer;
   #phases: Phase[] = [];
   /** Nanoseconds per phase summed over every profiled submission. */
-  readonly totals: Record<Phase, number> = { sort: 0, sweep: 0, loss: 0, backward: 0, stats: 0, update: 0 };
+  readonly totals: Record<Phase, number> = {
+    encode: 0,
+    sort: 0,
+    sweep: 0,
+    loss: 0,
+    backward: 0,
+    stats: 0,
+    update: 0,
+  };
 
   constructor(device: GPUDevice) {
     this.querySet = device.createQuerySet({
@@ -44,21 +53,25 @@ export class Profiler {
     return this.#phases.length * 16;
   }
 
-  /** Encodes the resolve of this submission's timestamps (before the readback copy). */
-  encodeResolve(encoder: GPUCommandEncoder): void {
-    if (this.#phases.length > 0) {
-      encoder.resolveQuerySet(this.querySet, 0, 2 * this.#phases.length, this.resolve, 0);
-    }
+  /**
+   * Encodes the resolve of this submission's timestamps (before its readback copy, which must take `bytes`
+   * first) and starts the next submission.
+   * @returns the phases of this submission's passes, for `collect`
+   */
+  encodeResolve(encoder: GPUCommandEncoder): Phase[] {
+    const phases = this.#phases;
+    if (phases.length > 0) encoder.resolveQuerySet(this.querySet, 0, 2 * phases.length, this.resolve, 0);
+    this.#phases = [];
+    return phases;
   }
 
-  /** Adds the resolved timestamps to the totals and starts a new submission. */
-  collect(data: ArrayBuffer): void {
+  /** Adds the resolved timestamps of one submission (its `phases`) to the totals. */
+  collect(data: ArrayBuffer, phases: readonly Phase[]): void {
     const ts = new BigInt64Array(data);
-    this.#phases.forEach((p, k) => {
+    phases.forEach((p, k) => {
       const dt = Number(ts[2 * k + 1] - ts[2 * k]);
       if (dt > 0) this.totals[p] += dt;
     });
-    this.#phases = [];
   }
 
   destroy(): void {

@@ -6,6 +6,7 @@
 
 /** The kernels of the engine, one file each in `shaders/`. */
 export const KERNEL_NAMES = [
+  "encode_input",
   "gather_sort",
   "forward",
   "loss",

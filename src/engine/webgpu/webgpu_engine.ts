@@ -1,9 +1,11 @@
 /**
  * The WebGPU engine: the `Engine` contract of src/engine/engine.ts in f32 WGSL compute shaders
- * (shaders/*.wgsl). A step is one submission per chunk of samples: per layer a GPU sort of the events it
- * receives and the exact event sweep, then the loss, per layer (top down) the adjoint recursion, weight
- * gradients and input-time gradients, and the Adam update of the last chunk. Weights and moments stay on the
- * GPU; only metrics come back. The CPU engine is the reference (tests/webgpu_test.ts).
+ * (shaders/*.wgsl). A step is one submission per chunk of samples: the encoding of images into input spikes
+ * (for an `ImageBatch`; spike trains are packed on the host), per layer a GPU sort of the events it receives
+ * and the exact event sweep, then the loss, per layer (top down) the adjoint recursion, weight gradients and
+ * input-time gradients, and the Adam update of the last chunk. Weights and moments stay on the GPU; only
+ * metrics come back, and a training step is queued before they do, so the next one can follow it
+ * (`stepsInFlight`). The CPU engine is the reference (tests/webgpu_test.ts, tests/webgpu_input_test.ts).
  * @module
  */
 import { validateNeuronParams } from "../../model/params.ts";
@@ -13,13 +15,14 @@ import {
   type AdamState,
   emptyStats,
   type Engine,
+  type EngineInput,
   type EvalResult,
   type ForwardResult,
   type GradientResult,
+  isImageBatch,
   type LossConfig,
   type Network,
   type NetworkSpec,
-  type SpikeInput,
   type StepMetrics,
 } from "../engine.ts";
 import { type AdapterKind, type GpuContext, openDevice, WebGpuError } from "./gpu_device.ts";
@@ -28,9 +31,17 @@ import { planChunks } from "./chunk_plan.ts";
 import { bindGroup, LayerState, nextPow2, storageBuffer, uniformBuffer, WeightState } from "./layer_state.ts";
 import { createPipelines, type Pipelines } from "./pipelines.ts";
 import { type Phase, Profiler } from "./profiler.ts";
-import { Readback } from "./readback.ts";
-import { checkInput, checkLabels, checkShapes } from "../checks.ts";
-import { type ChunkState, collectChunk, encodeChunk, type RunPlan, type RunResult } from "./chunk_step.ts";
+import { Readback, type Staged } from "./readback.ts";
+import { checkEngineInput, checkLabels, checkShapes } from "../checks.ts";
+import {
+  type ChunkState,
+  collectChunk,
+  encodeChunk,
+  type RunPlan,
+  type RunResult,
+  type SubmittedChunk,
+} from "./chunk_step.ts";
+import { ImageEncoder } from "./image_encoder.ts";
 
 export { probeHardwareAdapter, WebGpuError } from "./gpu_device.ts";
 export type { AdapterProbe } from "./gpu_device.ts";
@@ -82,6 +93,12 @@ const DEFAULT_BUDGET = 2 * 1024 ** 3;
 /** The engine; build it with `createWebGpuEngine`. */
 export class WebGpuEngine implements Engine {
   readonly device: string;
+  /**
+   * A training step is submitted whole before `trainStep` returns its promise, and its metrics come back
+   * through a staging buffer of its own: the next step can be queued while they are on their way. The GPU
+   * queue runs the steps in call order, so the weights are those of awaiting every step.
+   */
+  readonly stepsInFlight = 2;
   readonly spec: NetworkSpec;
   readonly #ctx: GpuContext;
   readonly #gpu: GPUDevice;
@@ -99,6 +116,7 @@ export class WebGpuEngine implements Engine {
   #inTime!: GPUBuffer;
   #inGrad!: GPUBuffer;
   #packer!: InputPacker;
+  #images!: ImageEncoder;
   /** Samples per chunk now; buffers grow (in powers of two) up to #chunkMax as batches need them. */
   #chunk = 0;
   /** Samples per chunk at most, from the adapter's limits and the memory budget. */
@@ -165,8 +183,8 @@ export class WebGpuEngine implements Engine {
   get gpuBytes(): number {
     let total = this.#weights.reduce((n, w) => n + w.bytes, 0) +
       this.#layers.reduce((n, l) => n + l.bytes, 0);
-    total += this.#inCount.size + this.#inTime.size + this.#inGrad.size + this.#labels.size +
-      this.#result.size;
+    total += this.#inCount.size + this.#inTime.size + this.#inGrad.size + this.#images.bytes +
+      this.#labels.size + this.#result.size;
     return total;
   }
 
@@ -197,11 +215,16 @@ export class WebGpuEngine implements Engine {
     this.#inCount?.destroy();
     this.#inTime?.destroy();
     this.#inGrad?.destroy();
+    this.#images?.destroy();
     this.#chunk = m;
     this.#inCount = storageBuffer(gpu, "input_count", m * sizes[0] * 4);
     this.#inTime = storageBuffer(gpu, "input_time", m * sizes[0] * capIn0 * 4);
     this.#inGrad = storageBuffer(gpu, "input_grad", m * sizes[0] * capIn0 * 4);
     this.#packer = new InputPacker(m, sizes[0], capIn0);
+    this.#images = new ImageEncoder(gpu, this.#pipes, m, sizes[0], capIn0, {
+      count: this.#inCount,
+      time: this.#inTime,
+    });
     this.#layers = [];
     for (let l = 0; l < L; l++) {
       const below = l === 0 ? { count: this.#inCount, time: this.#inTime, grad: this.#inGrad } : {
@@ -232,15 +255,15 @@ export class WebGpuEngine implements Engine {
   async #readBuffers(buffers: GPUBuffer[], bytes: number[]): Promise<ArrayBuffer[]> {
     this.#check();
     const encoder = this.#gpu.createCommandEncoder({ label: "read" });
-    this.#readback.stage(encoder, buffers.map((buffer, k) => ({ buffer, bytes: bytes[k] })));
+    const staged = this.#readback.stage(encoder, buffers.map((buffer, k) => ({ buffer, bytes: bytes[k] })));
     this.#gpu.queue.submit([encoder.finish()]);
-    return await this.#fetch();
+    return await this.#fetch(staged);
   }
 
-  async #fetch(): Promise<ArrayBuffer[]> {
+  async #fetch(staged: Staged): Promise<ArrayBuffer[]> {
     let data: ArrayBuffer[];
     try {
-      data = await this.#readback.fetch();
+      data = await this.#readback.fetch(staged);
     } catch (e) {
       this.#check();
       throw e;
@@ -274,7 +297,7 @@ export class WebGpuEngine implements Engine {
     return Promise.resolve();
   }
 
-  async forward(input: SpikeInput): Promise<ForwardResult> {
+  async forward(input: EngineInput): Promise<ForwardResult> {
     const r = await this.#run(input, {
       loss: null,
       labels: null,
@@ -286,7 +309,7 @@ export class WebGpuEngine implements Engine {
     return { layers: this.#layerSpikes(r), stats: r.stats };
   }
 
-  async evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult> {
+  async evaluate(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult> {
     const r = await this.#run(input, {
       loss,
       labels,
@@ -304,7 +327,7 @@ export class WebGpuEngine implements Engine {
     };
   }
 
-  async gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
+  async gradients(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
     const r = await this.#run(input, { loss, labels, grads: "all", scale: 1, keepSpikes: true, adam: null });
     return {
       loss: r.loss,
@@ -316,12 +339,14 @@ export class WebGpuEngine implements Engine {
     };
   }
 
+  /** The whole step is queued on the GPU before this returns; the promise brings its metrics (`stepsInFlight`). */
   async trainStep(
-    input: SpikeInput,
+    input: EngineInput,
     labels: Int32Array,
     loss: LossConfig,
     adam: AdamConfig,
   ): Promise<StepMetrics> {
+    // #run submits every chunk before its first await, i.e. before this call returns.
     const r = await this.#run(input, {
       loss,
       labels,
@@ -377,6 +402,7 @@ export class WebGpuEngine implements Engine {
       inTime: this.#inTime,
       inGrad: this.#inGrad,
       packer: this.#packer,
+      images: this.#images,
       labels: this.#labels,
       result: this.#result,
       lossParams: this.#lossParams,
@@ -397,15 +423,21 @@ export class WebGpuEngine implements Engine {
     }));
   }
 
-  /** Runs a batch chunk by chunk: one submission and one readback per chunk. */
-  async #run(input: SpikeInput, plan: RunPlan): Promise<RunResult> {
+  /**
+   * Runs a batch chunk by chunk: one submission and one readback per chunk. Chunks that bring back metrics
+   * only (evaluate, trainStep) are all submitted before the first await; chunks that bring back spikes or
+   * input gradients (large) one after the other.
+   */
+  async #run(input: EngineInput, plan: RunPlan): Promise<RunResult> {
     this.#check();
     const { sizes, neuron } = this.spec;
     const L = sizes.length - 1;
     const cap = neuron.max_spikes;
-    checkInput(input, sizes[0]);
+    checkEngineInput(input, sizes[0]);
     if (plan.labels) checkLabels(plan.labels, input.size, sizes[L]);
-    const capIn0 = Math.max(1, eventsPerInputNeuron(input, sizes[0], neuron.t_max));
+    const images = isImageBatch(input) ? input : null;
+    // An image sends at most one spike per pixel.
+    const capIn0 = isImageBatch(input) ? 1 : Math.max(1, eventsPerInputNeuron(input, sizes[0], neuron.t_max));
     const grow = input.size > this.#chunk && this.#chunk < this.#chunkMax;
     if (capIn0 > this.#packer.capacity || grow) {
       this.#build(Math.max(capIn0, this.#packer.capacity), Math.max(input.size, this.#chunk));
@@ -425,20 +457,25 @@ export class WebGpuEngine implements Engine {
         time: new Float64Array(size * s.shape.nOut * cap),
       }));
     }
-    if (plan.grads === "all") res.inputGrads = new Float64Array(input.time.length);
+    if (plan.grads === "all") {
+      res.inputGrads = new Float64Array(isImageBatch(input) ? size * sizes[0] : input.time.length);
+    }
     const hiddenWeight = plan.loss?.hidden_vmax_weight ?? 0;
     if (plan.adam) this.#adamStep++;
     const M = this.#chunk;
     const chunks = Math.max(1, Math.ceil(size / M));
+    const ahead = !plan.keepSpikes && plan.grads !== "all";
+    const submitted: SubmittedChunk[] = [];
     for (let c = 0; c < chunks; c++) {
       const from = c * M;
       const to = Math.min(size, from + M);
       const last = c === chunks - 1;
-      const m = this.#packer.pack(input, from, to, neuron.t_max);
-      const names = encodeChunk(this.#state(), plan, m, from, last);
-      const data = await this.#fetch();
-      collectChunk(this.#state(), plan, data, names, m, from, res);
+      if (!isImageBatch(input)) this.#packer.pack(input, from, to, neuron.t_max);
+      const sub = encodeChunk(this.#state(), plan, { from, m: to - from, last, images });
+      if (ahead) submitted.push(sub);
+      else collectChunk(this.#state(), plan, sub, await this.#fetch(sub.staged), res);
     }
+    for (const sub of submitted) collectChunk(this.#state(), plan, sub, await this.#fetch(sub.staged), res);
     if (plan.loss && hiddenWeight > 0) res.loss += hiddenWeight * res.hiddenGap;
     return res;
   }

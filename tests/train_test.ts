@@ -1,12 +1,14 @@
 /**
  * Training, checkpoints and evaluation on a tiny Yin-Yang network with the CPU engine: files and their
- * contents, bit-for-bit resumption, determinism, divergence, bad output directories, `eval`.
+ * contents, bit-for-bit resumption, determinism, divergence, steps kept in flight, bad output directories,
+ * `eval`.
  */
 import assert from "node:assert/strict";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
 import type {
   AdamConfig,
   Engine,
+  EngineInput,
   LossConfig,
   Network,
   SpikeInput,
@@ -307,6 +309,127 @@ Deno.test("a diverging run stops with TrainingError and keeps the last good chec
   assert.ok(ck.weights.every((w) => w.every(Number.isFinite)));
   assert.equal(parseCsvText(await Deno.readTextFile(`${out}/metrics.csv`)).length, 1);
   await Deno.remove(out, { recursive: true });
+});
+
+/**
+ * The CPU engine behind a queue, as the WebGPU engine behaves: `stepsInFlight` = 2, every trainStep runs
+ * after the earlier ones (a little later, so that steps really overlap their callers). Everything else goes
+ * straight to the CPU engine and records a violation when a step is still in flight: the trainer must let
+ * its steps finish before it evaluates, reads weights for a checkpoint or disposes the engine.
+ */
+class Queued implements Engine {
+  readonly stepsInFlight = 2;
+  inFlight = 0;
+  mostInFlight = 0;
+  readonly violations: string[] = [];
+  #tail: Promise<unknown> = Promise.resolve();
+  constructor(readonly inner: CpuEngine) {}
+  get device() {
+    return this.inner.device;
+  }
+  get spec() {
+    return this.inner.spec;
+  }
+  #idle(what: string) {
+    if (this.inFlight > 0) this.violations.push(`${what} with ${this.inFlight} step(s) in flight`);
+  }
+  getWeights() {
+    this.#idle("getWeights");
+    return this.inner.getWeights();
+  }
+  setWeights(w: Float64Array[]) {
+    this.#idle("setWeights");
+    return this.inner.setWeights(w);
+  }
+  forward(input: EngineInput) {
+    this.#idle("forward");
+    return this.inner.forward(input);
+  }
+  evaluate(input: EngineInput, labels: Int32Array, loss: LossConfig) {
+    this.#idle("evaluate");
+    return this.inner.evaluate(input, labels, loss);
+  }
+  gradients(input: EngineInput, labels: Int32Array, loss: LossConfig) {
+    this.#idle("gradients");
+    return this.inner.gradients(input, labels, loss);
+  }
+  trainStep(
+    input: EngineInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    adam: AdamConfig,
+  ): Promise<StepMetrics> {
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    const step = this.#tail.then(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return await this.inner.trainStep(input, labels, loss, adam);
+    }).finally(() => this.inFlight--);
+    this.#tail = step.catch(() => {});
+    return step;
+  }
+  getOptimizerState() {
+    this.#idle("getOptimizerState");
+    return this.inner.getOptimizerState();
+  }
+  setOptimizerState(s: Awaited<ReturnType<CpuEngine["getOptimizerState"]>>) {
+    this.#idle("setOptimizerState");
+    return this.inner.setOptimizerState(s);
+  }
+  dispose() {
+    this.#idle("dispose");
+    this.inner.dispose();
+  }
+}
+
+Deno.test("steps kept in flight give the run of steps one by one, and finish before a save or a stop", async () => {
+  const cfg = { ...TINY, epochs: 2 };
+  const plain = await tempDir();
+  await train(cfg, { out: plain, resume: false, reporter: recorder().reporter, plots: false });
+  const engines: Queued[] = [];
+  const createEngine = (n: Network) => {
+    engines.push(new Queued(new CpuEngine(n, { workers: 1 })));
+    return Promise.resolve({ engine: engines[engines.length - 1], reason: "test" });
+  };
+  const queued = await tempDir();
+  await train(cfg, { out: queued, resume: false, reporter: recorder().reporter, createEngine, plots: false });
+  assert.equal(engines[0].mostInFlight, 2, "a step was queued behind another");
+  assert.deepEqual(engines[0].violations, []);
+  assert.deepEqual(
+    await modelWeights(`${queued}/last_model.json`),
+    await modelWeights(`${plain}/last_model.json`),
+  );
+  const ckPlain = (await readCheckpoint(plain))!;
+  const ckQueued = (await readCheckpoint(queued))!;
+  assert.deepEqual(ckQueued.adam, ckPlain.adam);
+  assert.deepEqual(timeless(ckQueued.metrics), timeless(ckPlain.metrics));
+
+  // Interrupted in epoch 2 with a step in flight: it finishes before the engine goes; epoch 1 stays saved.
+  const cut = await tempDir();
+  const ctl = new AbortController();
+  const { reporter } = recorder((label, done) => {
+    if (label.startsWith("epoch 2/") && done === 3) ctl.abort();
+  });
+  const err = await train(cfg, {
+    out: cut,
+    resume: false,
+    reporter,
+    signal: ctl.signal,
+    createEngine,
+    plots: false,
+  })
+    .then(() => null, (e) => e);
+  assert.ok(err instanceof TrainingInterrupted, String(err));
+  assert.deepEqual(engines[1].violations, []);
+  assert.equal(engines[1].inFlight, 0);
+  const ck = (await readCheckpoint(cut))!;
+  assert.equal(ck.epoch, 1);
+  await train(cfg, { out: cut, resume: true, reporter: recorder().reporter, plots: false });
+  assert.deepEqual(
+    await modelWeights(`${cut}/last_model.json`),
+    await modelWeights(`${plain}/last_model.json`),
+  );
+  for (const d of [plain, queued, cut]) await Deno.remove(d, { recursive: true });
 });
 
 Deno.test("an unusable output directory fails before any work", async () => {

@@ -5,7 +5,7 @@
  * @module
  */
 import { type DatasetName, loadDataset } from "../data/dataset.ts";
-import type { Engine, LossConfig, SpikeInput } from "../engine/engine.ts";
+import type { Engine, EngineInput, LossConfig } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
@@ -162,7 +162,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
 }
 
 /** Samples of `input` whose readout has two or more outputs sharing the winning value (MODEL.md section 4). */
-async function countTies(engine: Engine, input: SpikeInput, loss: LossConfig): Promise<number> {
+async function countTies(engine: Engine, input: EngineInput, loss: LossConfig): Promise<number> {
   const fwd = await engine.forward(input);
   const out = fwd.layers[fwd.layers.length - 1];
   const { neurons, capacity: cap } = out;

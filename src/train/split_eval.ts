@@ -8,9 +8,9 @@ import {
   addStats,
   emptyStats,
   type Engine,
+  type EngineInput,
   type LayerStats,
   type LossConfig,
-  type SpikeInput,
 } from "../engine/engine.ts";
 
 /** Samples per evaluation batch: big enough for the engines' parallelism, small enough for memory. */
@@ -45,7 +45,7 @@ export interface SplitEvalOptions {
    * Awaited after every batch with its input, for figures `Engine.evaluate` does not return (the readout
    * ties of `eval` need the output spikes).
    */
-  readonly eachInput?: (input: SpikeInput) => Promise<void>;
+  readonly eachInput?: (input: EngineInput) => Promise<void>;
 }
 
 /**
@@ -76,7 +76,8 @@ export async function evaluateSplit(
     const to = Math.min(split.size, from + batch);
     const indices = Array.from({ length: to - from }, (_, k) => from + k);
     const labels = split.labels.slice(from, to);
-    const input = split.encode(indices, tIn);
+    // Images as raw intensities: the engine encodes them (the WebGPU engine on the GPU).
+    const input = split.batch(indices, tIn);
     const r = await engine.evaluate(input, labels, loss);
     lossSum += r.loss;
     correct += r.correct;

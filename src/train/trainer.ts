@@ -31,6 +31,7 @@ import type { TrainConfig } from "./config.ts";
 import { createEngine, type EngineChoice } from "./engine_select.ts";
 import { TrainingError, TrainingInterrupted } from "./errors.ts";
 import { evaluateSplit, type SplitResult } from "./split_eval.ts";
+import { runSteps } from "./step_pipeline.ts";
 import { epochRow, makeSummary, type RunState, type TrainSummary } from "./run_summary.ts";
 
 export type { Environment, RunState, TrainSummary } from "./run_summary.ts";
@@ -147,17 +148,20 @@ async function runEpochs(
     let correct = 0;
     let seen = 0;
     const trainStats = emptyStats(sizes.length - 1);
-    for (let step = 0; step < steps; step++) {
+    // The engine may queue a step before the previous one's metrics are back (stepsInFlight); every step has
+    // finished before the evaluation and checkpoint below, and before an interruption or error leaves.
+    await runSteps(steps, engine.stepsInFlight ?? 1, (step) => {
       if (signal?.aborted) {
         reporter.stop("interrupted");
         throw interrupted(epoch);
       }
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
       const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
-      const m = await engine.trainStep(data.train.encode(idx, config.t_in), labels, config.loss, {
+      return engine.trainStep(data.train.batch(idx, config.t_in), labels, config.loss, {
         ...ADAM_DEFAULTS,
         lr,
       });
+    }, (step, m) => {
       if (!Number.isFinite(m.loss)) {
         reporter.stop("diverged");
         throw diverged(epoch, step, out, `loss is ${m.loss}`);
@@ -167,7 +171,7 @@ async function runEpochs(
       seen += m.size;
       addStats(trainStats, m.stats);
       reporter.update(step + 1, { loss: lossSum / seen, acc: correct / seen });
-    }
+    });
     const trainSeconds = (performance.now() - t0) / 1000;
     let val: SplitResult, test: SplitResult;
     try {

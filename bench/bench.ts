@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
-import type { Engine, SpikeInput } from "../src/engine/engine.ts";
+import type { Engine, ImageBatch, SpikeInput } from "../src/engine/engine.ts";
 import { DEFAULT_LOSS } from "../src/engine/loss.ts";
 import { loadDataset } from "../src/data/dataset.ts";
 import { initWeights } from "../src/model/init.ts";
@@ -34,12 +34,13 @@ const tIn = trained?.t_in ?? Number(values["t-in"]);
 
 const data = await loadDataset("mnist", { limitTest: batch * batches });
 const inputs: { input: SpikeInput; labels: Int32Array }[] = [];
+// The same images as raw intensities, for the WebGPU engine to encode (as in training).
+const images: { input: ImageBatch; labels: Int32Array }[] = [];
 for (let k = 0; k < batches; k++) {
   const idx = Array.from({ length: batch }, (_, i) => k * batch + i);
-  inputs.push({
-    input: data.test.encode(idx, tIn),
-    labels: data.test.labels.slice(k * batch, (k + 1) * batch),
-  });
+  const labels = data.test.labels.slice(k * batch, (k + 1) * batch);
+  inputs.push({ input: data.test.encode(idx, tIn), labels });
+  images.push({ input: data.test.batch(idx, tIn) as ImageBatch, labels });
 }
 const weights = trained?.network.weights ??
   initWeights({ neuron, sizes }, { seed: 0, meanInputEvents: data.test.meanEvents });
@@ -87,7 +88,7 @@ if (values.device === "gpu") {
     neuron,
     sizes,
     weights,
-    inputs,
+    inputs: images,
     cpuForward: results[`cpu x${navigator.hardwareConcurrency}`].fwd,
   });
   console.log("gpu:", gpu);

@@ -1,12 +1,14 @@
 /**
  * GPU part of `deno task bench --device gpu`: throughput of the WebGPU engine on the 784-800-10 network,
- * for inference (evaluate) and training (trainStep), at the batches the caller gives and at one large
- * batch made by concatenating them; GPU time per phase with timestamp queries; GPU memory of the buffers.
- * Run alone (`deno run -A bench/bench_gpu.ts [--batch 256] [--batches 4]`) it feeds MNIST-like random
- * images (about 150 lit pixels of 784, one spike each).
+ * for inference (evaluate) and training (trainStep, one step queued behind the previous one's metrics, as
+ * the trainer runs it), at the batches the caller gives and at one large batch made by concatenating them;
+ * GPU time per phase with timestamp queries; GPU memory of the buffers. Images go to the engine as raw
+ * intensities and are encoded on the GPU, as in training. Run alone
+ * (`deno run -A bench/bench_gpu.ts [--batch 256] [--batches 4]`) it feeds MNIST-like random images (about
+ * 150 lit pixels of 784, one spike each).
  * @module
  */
-import type { AdamConfig, SpikeInput } from "../src/engine/engine.ts";
+import type { AdamConfig, ImageBatch } from "../src/engine/engine.ts";
 import { DEFAULT_LOSS } from "../src/engine/loss.ts";
 import type { NeuronParams } from "../src/model/params.ts";
 import {
@@ -14,6 +16,13 @@ import {
   probeHardwareAdapter,
   type WebGpuEngine,
 } from "../src/engine/webgpu/webgpu_engine.ts";
+import { runSteps } from "../src/train/step_pipeline.ts";
+
+/** A batch of images with their labels. */
+export interface LabelledImages {
+  readonly input: ImageBatch;
+  readonly labels: Int32Array;
+}
 
 /** What `benchGpu` measures on. */
 export interface BenchGpuOptions {
@@ -21,8 +30,8 @@ export interface BenchGpuOptions {
   /** e.g. [784, 800, 10] */
   readonly sizes: readonly number[];
   readonly weights: Float64Array[];
-  /** Batches of encoded inputs with labels. */
-  readonly inputs: readonly { input: SpikeInput; labels: Int32Array }[];
+  /** Batches of images (all of one size) with labels. */
+  readonly inputs: readonly LabelledImages[];
   /** CPU engine inference samples/s measured in the same run, for the ratio. */
   readonly cpuForward?: number;
   /** Adapter to accept; default "any" (llvmpipe included). */
@@ -36,38 +45,25 @@ export interface BenchGpuOptions {
 
 const ADAM: AdamConfig = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-/** Concatenates batches (repeating them) into one batch of `size` samples. */
-export function concatBatches(
-  batches: readonly { input: SpikeInput; labels: Int32Array }[],
-  size: number,
-): { input: SpikeInput; labels: Int32Array } {
-  const picks: [number, number][] = [];
-  for (let k = 0; picks.length < size; k++) {
-    const b = batches[k % batches.length];
-    for (let s = 0; s < b.input.size && picks.length < size; s++) picks.push([k % batches.length, s]);
-  }
-  let events = 0;
-  for (const [b, s] of picks) events += batches[b].input.offsets[s + 1] - batches[b].input.offsets[s];
-  const offsets = new Int32Array(size + 1);
-  const neuron = new Int32Array(events);
-  const time = new Float64Array(events);
+/** Concatenates batches of byte images (repeating them) into one batch of `size` samples. */
+export function concatBatches(batches: readonly LabelledImages[], size: number): LabelledImages {
+  const nIn = batches[0].input.pixels.length / batches[0].input.size;
+  const pixels = new Uint8Array(size * nIn);
   const labels = new Int32Array(size);
-  let e = 0;
-  picks.forEach(([b, s], k) => {
-    const src = batches[b].input;
-    for (let x = src.offsets[s]; x < src.offsets[s + 1]; x++, e++) {
-      neuron[e] = src.neuron[x];
-      time[e] = src.time[x];
+  let k = 0;
+  for (let b = 0; k < size; b = (b + 1) % batches.length) {
+    const src = batches[b];
+    for (let s = 0; s < src.input.size && k < size; s++, k++) {
+      pixels.set(src.input.pixels.subarray(s * nIn, (s + 1) * nIn), k * nIn);
+      labels[k] = src.labels[s];
     }
-    offsets[k + 1] = e;
-    labels[k] = batches[b].labels[s];
-  });
-  return { input: { size, offsets, neuron, time }, labels };
+  }
+  return { input: { size, pixels, t_in: batches[0].input.t_in }, labels };
 }
 
 async function throughput(
   engine: WebGpuEngine,
-  batches: readonly { input: SpikeInput; labels: Int32Array }[],
+  batches: readonly LabelledImages[],
   minMs: number,
 ): Promise<{ infer: number; train: number; hiddenSpikes: number }> {
   // Warm-up: first submissions compile and allocate.
@@ -88,10 +84,11 @@ async function throughput(
   samples = 0;
   t0 = performance.now();
   while (performance.now() - t0 < minMs || samples === 0) {
-    for (const { input, labels } of batches) {
-      await engine.trainStep(input, labels, DEFAULT_LOSS, ADAM);
-      samples += input.size;
-    }
+    // As the trainer: the next step is queued before the previous one's metrics are awaited.
+    await runSteps(batches.length, engine.stepsInFlight, (k) => {
+      const { input, labels } = batches[k];
+      return engine.trainStep(input, labels, DEFAULT_LOSS, ADAM);
+    }, (_, m) => samples += m.size);
   }
   return { infer, train: samples / ((performance.now() - t0) / 1000), hiddenSpikes };
 }
@@ -152,27 +149,17 @@ export async function benchGpu(opts: BenchGpuOptions): Promise<Record<string, nu
   return out;
 }
 
-/** MNIST-like random images: ~150 lit pixels of 784, one spike each at t_in (1 - x). */
-function syntheticBatch(size: number, seed: number, tIn: number): { input: SpikeInput; labels: Int32Array } {
+/** MNIST-like random byte images: ~150 lit pixels of 784 (one spike each at t_in (1 - v/255)). */
+function syntheticBatch(size: number, seed: number, tIn: number): LabelledImages {
   let state = seed >>> 0;
   const rand = () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state / 2 ** 32;
   };
-  const neuron: number[] = [];
-  const time: number[] = [];
-  const offsets = new Int32Array(size + 1);
-  for (let s = 0; s < size; s++) {
-    for (let j = 0; j < 784; j++) {
-      if (rand() < 0.19) {
-        neuron.push(j);
-        time.push(tIn * (1 - rand()));
-      }
-    }
-    offsets[s + 1] = neuron.length;
-  }
+  const pixels = new Uint8Array(size * 784);
+  for (let k = 0; k < pixels.length; k++) if (rand() < 0.19) pixels[k] = 1 + Math.floor(rand() * 255);
   const labels = Int32Array.from({ length: size }, () => Math.floor(rand() * 10));
-  return { input: { size, offsets, neuron: Int32Array.from(neuron), time: Float64Array.from(time) }, labels };
+  return { input: { size, pixels, t_in: tIn }, labels };
 }
 
 if (import.meta.main) {

@@ -15,7 +15,8 @@
  * @module
  */
 export type * from "./src/engine/engine.ts";
-export { addStats, emptyStats } from "./src/engine/engine.ts";
+export { addStats, emptyStats, isImageBatch } from "./src/engine/engine.ts";
+export { encodeImages } from "./src/data/encode.ts";
 export { CpuEngine, type CpuEngineOptions } from "./src/engine/cpu/cpu_engine.ts";
 export {
   createWebGpuEngine,

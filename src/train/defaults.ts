@@ -18,22 +18,27 @@ interface DatasetDefaults {
   readonly batch_size: number;
   readonly lr: number;
   readonly lr_decay: number;
+  /** Temperature of the first-spike readout (LossConfig.tau0), e.g. 0.5. */
+  readonly tau0: number;
 }
 
 /** One row per dataset. */
 const TABLE: Record<DatasetName, DatasetDefaults> = {
   // The fast benchmark: 4 (or 5) inputs, 3 classes; minutes on a CPU.
   // t_in 5, lr 1e-3: 95.8% test (seed 0, 30 epochs); t_in 2, lr 3e-3: 86.3-88.2% over seeds 0-2.
-  yinyang: { hidden: [120], t_in: 5, epochs: 30, batch_size: 32, lr: 1e-3, lr_decay: 0.95 },
+  // The readout temperature matters most (seed 0, 30 epochs, test): tau0 2: 93.3%, 1: 95.8%, 0.5: 96.8%,
+  // 0.25: 97.6%, 0.1: 98.0% (best validation accuracy of the grid, 97.6%).
+  yinyang: { hidden: [120], t_in: 5, epochs: 30, batch_size: 32, lr: 1e-3, lr_decay: 0.95, tau0: 0.1 },
   // 784-800-10, the paper's non-convolutional setting. lr 3e-3: 84.5% after 10k MNIST samples against 80%
-  // with 1e-3 (same seed); 94.2% test after one epoch.
-  mnist: { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 3e-3, lr_decay: 0.95 },
-  "fashion-mnist": { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 3e-3, lr_decay: 0.95 },
+  // with 1e-3 (same seed); 94.2% test after one epoch. 3 epochs of 10k samples, validation accuracy:
+  // tau0 2: 91.5%, 1: 94.9%, 0.5: 95.6%, 0.25: 95.2%; hidden_vmax_weight 1e-2: 91.2%.
+  mnist: { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 3e-3, lr_decay: 0.9, tau0: 0.5 },
+  "fashion-mnist": { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 3e-3, lr_decay: 0.9, tau0: 0.5 },
 };
 
 /**
- * The recommended configuration for `dataset`: DEFAULT_NEURON, DEFAULT_LOSS and the table above; seed 0,
- * device "auto", all samples, one worker per core.
+ * The recommended configuration for `dataset`: DEFAULT_NEURON, DEFAULT_LOSS (with the table's tau0) and the
+ * table above; seed 0, device "auto", all samples, one worker per core.
  * @param dataset a dataset name
  * @returns a frozen configuration; spread it to override fields
  * @example
@@ -49,7 +54,7 @@ export function defaultTrainConfig(dataset: DatasetName): TrainConfig {
     hidden: [...row.hidden],
     neuron: { ...DEFAULT_NEURON },
     t_in: row.t_in,
-    loss: { ...DEFAULT_LOSS },
+    loss: { ...DEFAULT_LOSS, tau0: row.tau0 },
     epochs: row.epochs,
     batch_size: row.batch_size,
     lr: row.lr,

@@ -12,6 +12,7 @@ import meta from "./deno.json" with { type: "json" };
 import { DATASET_NAMES } from "./src/data/dataset.ts";
 import {
   parseFraction,
+  parseLabels,
   parseLayerSizes,
   parseNonNegative,
   parseNonNegativeInt,
@@ -165,6 +166,25 @@ export function buildProgram() {
     .action(async (opts) => {
       const { sweepCommand } = await import("./src/cli/sweep_command.ts");
       Deno.exitCode = await sweepCommand(opts, Deno.args);
+    });
+
+  program.command("compare")
+    .description(
+      "Put training runs side by side: a table (compare.csv, stdout) and accuracy and spike curves per epoch.",
+    )
+    .argument("<runs...>", "run directories written by train --out")
+    .requiredOption(
+      "--out <path>",
+      "a directory (existing, or ending in /) for compare.csv, .svg and .png; else a prefix P for P.csv, P.svg, P.png",
+    )
+    .option(
+      "--labels <list>",
+      "legend labels, comma-separated, one per run (default: the config fields that differ, else the directory names)",
+      parseLabels,
+    )
+    .action(async (runs, opts) => {
+      const { compareCommand } = await import("./src/cli/compare_command.ts");
+      await compareCommand(runs, opts);
     });
 
   program.command("info")

@@ -184,7 +184,7 @@ Deno.test("parsers and error helpers", () => {
 Deno.test("--help lists the commands and exits 0", { ignore: !CAN_RUN }, async () => {
   const r = await cli("--help");
   assert.equal(r.code, 0);
-  for (const cmd of ["simulate", "train", "eval", "sweep", "info"]) {
+  for (const cmd of ["simulate", "train", "eval", "sweep", "compare", "info"]) {
     assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
   }
   const t = await cli("train", "--help");

@@ -86,6 +86,15 @@ export const parseNonNegativeIntList: (text: string) => number[] = listOf(
   "integers >= 0",
 );
 
+/** Legend labels, e.g. "k=1,k=8"; no item may be empty (a label cannot hold a comma). */
+export function parseLabels(text: string): string[] {
+  const parts = text.split(",").map((s) => s.trim());
+  if (parts.some((s) => s === "")) {
+    throw new InvalidArgumentError("must be a comma-separated list of non-empty labels, e.g. k=1,k=8.");
+  }
+  return parts;
+}
+
 /** One shard of a grid: `i/n` with 0 <= i < n. */
 export interface Shard {
   readonly index: number;

@@ -1,0 +1,326 @@
+/**
+ * `multispike compare`: training runs side by side. Reads each run directory's summary.json and metrics.csv
+ * (as `multispike train --out` writes them), labels the runs, and writes compare.csv (one row per run),
+ * compare.svg and compare.png (curves against epoch, one line per run); prints the table on stdout.
+ * @module
+ */
+import { type CsvRow, type CsvValue, parseCsv, toCsv, writeTextAtomic } from "../report/csv.ts";
+import { compareSvg, type RunCurves } from "../report/compare_plot.ts";
+import { writePngOrSkip } from "../report/png.ts";
+import type { TrainSummary } from "../train/run_summary.ts";
+import { ioReason, UsageError } from "./errors.ts";
+
+/** Options of `compare` as commander parses them. */
+export interface CompareCliOptions {
+  /** A directory (existing, or ending in "/") for compare.*, else a file prefix P for P.csv, P.svg, P.png. */
+  readonly out: string;
+  /** Legend labels, one per run, e.g. ["k=1", "k=8"]. */
+  readonly labels?: string[];
+}
+
+/** One training run as read from its directory. */
+export interface RunRecord {
+  /** The directory as given, without trailing slashes, e.g. "runs/tune/m-base". */
+  readonly dir: string;
+  /** summary.json; the fields `compare` reads are checked. */
+  readonly summary: TrainSummary;
+  /** metrics.csv, one row per epoch, every number parsed; `epoch` strictly increasing from >= 1. */
+  readonly metrics: readonly Readonly<Record<string, number>>[];
+  /** Non-input layers: the `spikes_per_neuron_l<k>` columns of metrics.csv. */
+  readonly layers: number;
+}
+
+/** Columns of metrics.csv that `compare` needs (besides `spikes_per_neuron_l1`, `_l2`, ...). */
+const METRICS_COLUMNS = ["epoch", "val_acc", "test_acc"] as const;
+
+/** Number fields of summary.json that `compare` reads (besides config.neuron.max_spikes). */
+const SUMMARY_NUMBERS = [
+  "epochs_completed",
+  "best_epoch",
+  "best_val_accuracy",
+  "test_accuracy",
+  "last_test_accuracy",
+] as const;
+
+/** Config fields left out of the default labels: they do not change what a run learns. */
+const LABEL_IGNORED = new Set(["workers", "data_dir"]);
+
+/** Default labels name the differing config fields when at most this many differ, else the directories. */
+const MAX_LABEL_FIELDS = 2;
+
+/**
+ * Runs `compare` for the command line.
+ * @param dirs run directories, at least one
+ * @param o parsed options
+ * @throws UsageError for a directory that is not a readable training run, labels that do not fit the runs,
+ *   an output prefix in a missing directory
+ */
+export async function compareCommand(dirs: readonly string[], o: CompareCliOptions): Promise<void> {
+  const runs: RunRecord[] = [];
+  for (const dir of dirs) runs.push(await readRunDir(dir));
+  const labels = o.labels ? checkedLabels(o.labels, runs.length) : defaultLabels(runs);
+  const paths = await compareOutPaths(o.out);
+  const rows = compareRows(runs, labels);
+  await writeTextAtomic(paths.csv, toCsv(rows));
+  const svg = await compareSvg(runs.map((r, i) => runCurves(r, labels[i])));
+  await writeTextAtomic(paths.svg, svg);
+  console.log(formatCompareTable(rows));
+  const png = await writePngOrSkip(paths.png, svg, { log: (line) => console.error(line) });
+  console.log(`files: ${[paths.csv, paths.svg, ...(png ? [paths.png] : [])].join(", ")}`);
+}
+
+/**
+ * Reads a training run directory: summary.json and metrics.csv, checked as far as `compare` uses them.
+ * @param dir e.g. "runs/tune/m-base"
+ * @returns the run
+ * @throws UsageError naming the directory and the file when either is missing, unreadable or malformed
+ */
+export async function readRunDir(dir: string): Promise<RunRecord> {
+  const clean = dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(clean);
+  } catch (e) {
+    throw new UsageError(`run directory ${clean}: ${ioReason(e)}`);
+  }
+  if (!info.isDirectory) throw new UsageError(`${clean} is not a directory (compare takes run directories)`);
+  const summary = checkSummary(parseJson(await readRunFile(clean, "summary.json"), clean), clean);
+  const { metrics, layers } = parseMetrics(await readRunFile(clean, "metrics.csv"), clean);
+  return { dir: clean, summary, metrics, layers };
+}
+
+/**
+ * Labels from what tells the runs apart: the config fields that differ (at most two), e.g. "max_spikes 8"
+ * and "max_spikes 1", or "tau0 0.5, lr 0.001"; otherwise (more fields, or none) the directory names, or the
+ * paths when names repeat. Labels that still repeat get " (2)", " (3)", ...
+ * @param runs the runs, in order
+ * @returns one distinct label per run
+ */
+export function defaultLabels(runs: readonly RunRecord[]): string[] {
+  const names = runs.map((r) => r.dir.split("/").pop() || r.dir);
+  const dirs = new Set(names).size === names.length ? names : runs.map((r) => r.dir);
+  if (runs.length < 2) return distinct(dirs);
+  const flat = runs.map((r) => flattenConfig(r.summary.config));
+  const keys = [...new Set(flat.flatMap((f) => [...f.keys()]))];
+  const differing = keys.filter((k) => new Set(flat.map((f) => f.get(k) ?? "-")).size > 1);
+  if (differing.length === 0 || differing.length > MAX_LABEL_FIELDS) return distinct(dirs);
+  const labels = flat.map((f) => differing.map((k) => `${k} ${f.get(k) ?? "-"}`).join(", "));
+  return new Set(labels).size === labels.length ? labels : distinct(dirs);
+}
+
+/**
+ * The rows of compare.csv: one per run. Accuracies and spikes per neuron are those of the best-validation
+ * model (model.json) on the test split, as in summary.json; `last_test_acc` is after the last epoch.
+ * Runs with fewer layers than others have empty spike fields for the missing ones.
+ * @param runs the runs
+ * @param labels one per run
+ * @returns rows with columns label, dir, dataset, max_spikes, epochs_completed, best_epoch, best_val_acc,
+ *   test_acc_at_best_val, last_test_acc, spikes_per_neuron_l1, ...
+ */
+export function compareRows(runs: readonly RunRecord[], labels: readonly string[]): CsvRow[] {
+  const layers = Math.max(0, ...runs.map((r) => r.summary.spikes_per_neuron.length));
+  return runs.map((r, i) => {
+    const s = r.summary;
+    const row: Record<string, CsvValue> = {
+      label: labels[i],
+      dir: r.dir,
+      dataset: s.config.dataset,
+      max_spikes: s.config.neuron.max_spikes,
+      epochs_completed: s.epochs_completed,
+      best_epoch: s.best_epoch,
+      best_val_acc: s.best_val_accuracy,
+      test_acc_at_best_val: s.test_accuracy,
+      last_test_acc: s.last_test_accuracy,
+    };
+    for (let l = 0; l < layers; l++) row[`spikes_per_neuron_l${l + 1}`] = s.spikes_per_neuron[l] ?? null;
+    return row;
+  });
+}
+
+/**
+ * The rows of compare.csv as an aligned text table: accuracies with 4 decimals, spikes with 3, a missing
+ * value as "-".
+ * @param rows from {@link compareRows}
+ * @returns a header line and one line per run
+ */
+export function formatCompareTable(rows: readonly CsvRow[]): string {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (column: string, v: CsvValue | undefined) => {
+    if (v === null || v === undefined) return "-";
+    if (typeof v !== "number" || Number.isInteger(v)) return String(v);
+    return v.toFixed(column.startsWith("spikes") ? 3 : 4);
+  };
+  const table = [columns, ...rows.map((r) => columns.map((c) => cell(c, r[c])))];
+  const widths = columns.map((_, j) => Math.max(...table.map((line) => line[j].length)));
+  return table
+    .map((line) => line.map((text, j) => (j === line.length - 1 ? text : text.padEnd(widths[j]))).join("  "))
+    .join("\n");
+}
+
+/**
+ * Where the files go: `DIR/compare.{csv,svg,png}` when `out` is an existing directory or ends in "/"
+ * (created then), else `out.{csv,svg,png}`.
+ * @param out the --out value
+ * @returns the three paths
+ * @throws UsageError when the directory cannot be created or a prefix's directory does not exist
+ */
+export async function compareOutPaths(out: string): Promise<{ csv: string; svg: string; png: string }> {
+  let base: string;
+  if (out.endsWith("/")) {
+    try {
+      await Deno.mkdir(out, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`cannot create --out directory ${out}: ${ioReason(e)}`);
+    }
+    base = `${out.replace(/\/+$/, "")}/compare`;
+  } else if ((await statOrNull(out))?.isDirectory) {
+    base = `${out}/compare`;
+  } else {
+    const parent = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) || "/" : ".";
+    if (!(await statOrNull(parent))?.isDirectory) {
+      throw new UsageError(
+        `--out ${out}: directory ${parent} does not exist (end --out with / to create it)`,
+      );
+    }
+    base = out;
+  }
+  return { csv: `${base}.csv`, svg: `${base}.svg`, png: `${base}.png` };
+}
+
+/** `--labels` checked against the runs: one per run, distinct. */
+function checkedLabels(labels: readonly string[], runs: number): string[] {
+  if (labels.length !== runs) {
+    throw new UsageError(
+      `--labels has ${labels.length} label${labels.length === 1 ? "" : "s"} for ${runs} run${
+        runs === 1 ? "" : "s"
+      }; give one per run`,
+    );
+  }
+  const repeated = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (repeated !== undefined) throw new UsageError(`--labels must be distinct; '${repeated}' appears twice`);
+  return [...labels];
+}
+
+/** The curves of a run for {@link compareSvg}: test and validation accuracy, spikes of its hidden layers. */
+function runCurves(r: RunRecord, label: string): RunCurves {
+  return {
+    label,
+    epochs: r.metrics.map((m) => m.epoch),
+    testAcc: r.metrics.map((m) => m.test_acc),
+    valAcc: r.metrics.map((m) => m.val_acc),
+    hiddenSpikes: Array.from(
+      { length: r.layers - 1 },
+      (_, l) => r.metrics.map((m) => m[`spikes_per_neuron_l${l + 1}`]),
+    ),
+  };
+}
+
+async function readRunFile(dir: string, name: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(`${dir}/${name}`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(`run directory ${dir} has no ${name} (compare reads what 'train --out' writes)`);
+    }
+    throw new UsageError(`cannot read ${dir}/${name}: ${ioReason(e)}`);
+  }
+}
+
+function parseJson(text: string, dir: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${dir}/summary.json is not valid JSON: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+/** Checks the summary.json fields that `compare` reads. */
+function checkSummary(raw: unknown, dir: string): TrainSummary {
+  const fail = (problem: string): never => {
+    throw new UsageError(`${dir}/summary.json: ${problem}`);
+  };
+  const s = raw as Record<string, unknown> | null;
+  if (typeof s !== "object" || s === null || s.format !== "multispike-train-summary") {
+    return fail('not a training summary (format must be "multispike-train-summary")');
+  }
+  if (s.version !== 1) fail(`version ${JSON.stringify(s.version)} is not supported (expected 1)`);
+  const config = s.config as Record<string, unknown> | undefined;
+  const neuron = config?.neuron as Record<string, unknown> | undefined;
+  if (typeof config?.dataset !== "string") fail("config.dataset must be a string");
+  if (typeof neuron?.max_spikes !== "number") fail("config.neuron.max_spikes must be a number");
+  for (const k of SUMMARY_NUMBERS) if (typeof s[k] !== "number") fail(`${k} must be a number`);
+  const spikes = s.spikes_per_neuron;
+  if (!Array.isArray(spikes) || !spikes.every((x) => typeof x === "number")) {
+    fail("spikes_per_neuron must be an array of numbers");
+  }
+  return s as unknown as TrainSummary;
+}
+
+/** Parses metrics.csv; every value `compare` reads must be a number, epochs increasing. */
+function parseMetrics(text: string, dir: string): { metrics: Record<string, number>[]; layers: number } {
+  const fail = (problem: string): never => {
+    throw new UsageError(`${dir}/metrics.csv: ${problem}`);
+  };
+  const rows = parseCsv(text);
+  if (rows.length === 0) fail("no epochs (a header line at most)");
+  const header = Object.keys(rows[0]);
+  let layers = 0;
+  while (header.includes(`spikes_per_neuron_l${layers + 1}`)) layers++;
+  const columns = [
+    ...METRICS_COLUMNS,
+    ...Array.from({ length: layers }, (_, l) => `spikes_per_neuron_l${l + 1}`),
+  ];
+  const missing = columns.filter((c) => !header.includes(c));
+  if (layers === 0) missing.push("spikes_per_neuron_l1");
+  if (missing.length > 0) fail(`missing column ${missing.join(", ")}`);
+  const metrics = rows.map((row, k) => {
+    const parsed: Record<string, number> = {};
+    for (const c of columns) {
+      const text = row[c];
+      const x = Number(text);
+      // The trainer writes numbers as JavaScript prints them; a diverged metric may be NaN.
+      if (text === undefined || text.trim() === "") fail(`line ${k + 2}: ${c} is empty (a cut-off line?)`);
+      if (Number.isNaN(x) && text !== "NaN") fail(`line ${k + 2}: ${c} is '${text}', not a number`);
+      parsed[c] = x;
+    }
+    return parsed;
+  });
+  metrics.forEach((m, k) => {
+    const previous = k === 0 ? 0 : metrics[k - 1].epoch;
+    if (!Number.isInteger(m.epoch) || m.epoch <= previous) {
+      fail(`line ${k + 2}: epoch ${m.epoch} does not follow epoch ${previous}`);
+    }
+  });
+  return { metrics, layers };
+}
+
+/** Config fields by short name (`neuron.max_spikes` -> "max_spikes", `loss.kind` -> "loss"), as text. */
+function flattenConfig(config: unknown, parent = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(config as Record<string, unknown>)) {
+    if (LABEL_IGNORED.has(k)) continue;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      for (const [kk, vv] of flattenConfig(v, k)) out.set(kk, vv);
+    } else out.set(k === "kind" && parent !== "" ? parent : k, Array.isArray(v) ? v.join(",") : String(v));
+  }
+  return out;
+}
+
+/** `labels` with repeats numbered: "a", "a (2)", ... */
+function distinct(labels: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return labels.map((l) => {
+    const n = (seen.get(l) ?? 0) + 1;
+    seen.set(l, n);
+    return n === 1 ? l : `${l} (${n})`;
+  });
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}

@@ -532,6 +532,51 @@ Deno.test("Ctrl-C during train keeps the last checkpoint, says how to resume, ex
   }
 });
 
+Deno.test("Ctrl-C in the middle of a long epoch on one CPU thread is heard before the epoch ends", {
+  ignore: !CAN_RUN,
+}, async () => {
+  // The one-thread CPU engine computes inside promises that resolve at once; without turns of the event loop
+  // the SIGINT listener only ran at the end of the epoch (seen on a 6-minute MNIST epoch).
+  const dir = await Deno.makeTempDir({ prefix: "multispike_sigint_long_" });
+  try {
+    const out = `${dir}/run`;
+    const args = [
+      ...["train", "--dataset", "mnist", "--limit-train", "20000", "--limit-test", "100", "--epochs", "1"],
+      ...["--hidden", "100", "--batch-size", "16", "--device", "cpu", "--workers", "1", "--out", out],
+    ];
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...args],
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    // Interrupt once the first progress line of epoch 1 is out: the epoch has many minutes left.
+    let stderr = "";
+    const decoder = new TextDecoder();
+    const reader = child.stderr.getReader();
+    let signalled = false;
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += decoder.decode(value, { stream: true });
+      if (!signalled && /epoch 1\/1: \d+\/\d+/.test(stderr)) {
+        child.kill("SIGINT");
+        signalled = true;
+      }
+    }
+    const status = await child.status;
+    assert.ok(signalled, stderr);
+    assert.equal(status.code, 130, stderr);
+    assert.match(
+      stderr.trimEnd().split("\n").at(-1)!,
+      /^multispike: interrupted during epoch 1, before any checkpoint/,
+    );
+    assert.equal(await exists(`${out}/checkpoint.json`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("sweep in two shards, then --merge joins them", { ignore: !CAN_RUN }, async () => {
   const dir = await Deno.makeTempDir({ prefix: "multispike_sweep_" });
   try {

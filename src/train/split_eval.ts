@@ -3,6 +3,7 @@
  * (validation and test after every epoch) and `eval`; and the per-layer spike statistics of the reports.
  * @module
  */
+import { eventLoopTurn } from "../util/event_loop.ts";
 import type { Split } from "../data/dataset.ts";
 import {
   addStats,
@@ -72,6 +73,7 @@ export async function evaluateSplit(
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < split.size; from += batch) {
+    await eventLoopTurn();
     options.signal?.throwIfAborted();
     const to = Math.min(split.size, from + batch);
     const indices = Array.from({ length: to - from }, (_, k) => from + k);

@@ -36,6 +36,7 @@ import { epochRow, makeSummary, type RunState, type TrainSummary } from "./run_s
 
 export type { Environment, RunState, TrainSummary } from "./run_summary.ts";
 import { writeRunPlots } from "./run_plots.ts";
+import { eventLoopTurn } from "../util/event_loop.ts";
 
 /** Options of `train`. */
 export interface TrainOptions {
@@ -150,7 +151,9 @@ async function runEpochs(
     const trainStats = emptyStats(sizes.length - 1);
     // The engine may queue a step before the previous one's metrics are back (stepsInFlight); every step has
     // finished before the evaluation and checkpoint below, and before an interruption or error leaves.
-    await runSteps(steps, engine.stepsInFlight ?? 1, (step) => {
+    await runSteps(steps, engine.stepsInFlight ?? 1, async (step) => {
+      // Ctrl-C must be heard while a one-thread CPU engine keeps the event loop busy.
+      await eventLoopTurn();
       if (signal?.aborted) {
         reporter.stop("interrupted");
         throw interrupted(epoch);

@@ -32,7 +32,9 @@ const TABLE: Record<DatasetName, DatasetDefaults> = {
   // 784-800-10, the paper's non-convolutional setting. lr 3e-3: 84.5% after 10k MNIST samples against 80%
   // with 1e-3 (same seed); 94.2% test after one epoch. 3 epochs of 10k samples, validation accuracy:
   // tau0 2: 91.5%, 1: 94.9%, 0.5: 95.6%, 0.25: 95.2%; hidden_vmax_weight 1e-2: 91.2%.
-  mnist: { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 3e-3, lr_decay: 0.9, tau0: 0.5 },
+  // 10 epochs: with these settings validation accuracy peaked at epoch 5 (97.2%) and stayed within 0.25 points
+  // of it to epoch 10 while training accuracy kept rising (README, "Results").
+  mnist: { hidden: [800], t_in: 5, epochs: 10, batch_size: 64, lr: 3e-3, lr_decay: 0.9, tau0: 0.5 },
   "fashion-mnist": { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 3e-3, lr_decay: 0.9, tau0: 0.5 },
 };
 

@@ -12,45 +12,7 @@ import { trainConfigFromOptions } from "../src/cli/train_command.ts";
 import { sweepConfigFromOptions } from "../src/cli/sweep_command.ts";
 import { SWEEP_PRESETS } from "../src/train/sweep.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-/** The subprocess tests need --allow-run (`deno task test` grants it); without it they are reported as ignored. */
-const CAN_RUN = (await Deno.permissions.query({ name: "run" })).state === "granted";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** Exit 2 and exactly one line on stderr, `multispike: error: ...` matching `pattern`. */
-function assertUserError(r: Run, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0], /^multispike: error: /);
-  assert.match(lines[0], pattern);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { assertUserError, CAN_RUN, cli, exists, MAIN } from "./cli_helpers.ts";
 
 /** 2 inputs -> 3 hidden -> 2 outputs; tau_m != tau_s, several spikes per neuron. */
 const MODEL = {

@@ -6,46 +6,7 @@ import assert from "node:assert/strict";
 import { defaultLabels, readRunDir } from "../src/cli/compare_command.ts";
 import { UsageError } from "../src/cli/errors.ts";
 import { parseCsv, toCsv } from "../src/report/csv.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-/** The subprocess tests need --allow-run (`deno task test` grants it); without it they are reported as ignored. */
-const CAN_RUN = (await Deno.permissions.query({ name: "run" })).state === "granted";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** Exit 2 and exactly one line on stderr, `multispike: error: ...` matching `pattern`. */
-function assertUserError(r: Run, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0], /^multispike: error: /);
-  assert.match(lines[0], pattern);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
+import { assertUserError, CAN_RUN, cli, exists } from "./cli_helpers.ts";
 
 /** What a fake run differs in; the rest is a Yin-Yang 5-8-3 run of 3 epochs. */
 interface FakeRun {

@@ -13,7 +13,8 @@
 // @group(0) @binding(4) storage  labels  array<i32>        (samples) target class
 // @group(0) @binding(5) storage  g_time  array<f32>        (samples, n_out, CAP) dL/dt_k times scale (written)
 // @group(0) @binding(6) storage  result  array<vec4<f32>>  (samples) (loss, prediction, first output spike
-//                                                          time or -1, 1 if correct else 0) (written)
+//                                                          time or -1, flags) (written); flags = 1 if correct
+//                                                          + 2 if two outputs share the winning value
 // Overrides: THETA, T_MAX, CAP, WG (common.wgsl).
 
 struct LossParams {
@@ -60,6 +61,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = b * lp.n_out;
   let label = u32(labels[b]);
   var prediction = -1;
+  var tied = false;
   var best = 0.0;
   var first = -1.0;
   var z_max = -3.0e38;
@@ -76,6 +78,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (prediction < 0 || key > best) {
         best = key;
         prediction = i32(i);
+        tied = false;
+      } else if (key == best) {
+        tied = true;
       }
     }
   }
@@ -109,6 +114,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       g_time[out * CAP + k] = g;
     }
   }
-  let correct = select(0.0, 1.0, prediction == i32(label));
-  result[b] = vec4<f32>(loss, f32(prediction), first, correct);
+  let flags = select(0.0, 1.0, prediction == i32(label)) + select(0.0, 2.0, tied);
+  result[b] = vec4<f32>(loss, f32(prediction), first, flags);
 }

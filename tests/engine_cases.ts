@@ -247,6 +247,7 @@ export async function compareOnCase(
   const er = await ref.evaluate(sub, labels, c.loss);
   assert.deepEqual([...e.predictions], [...er.predictions], `${c.name}: evaluate predictions`);
   assert.equal(e.correct, er.correct);
+  assert.equal(e.ties, er.ties, `${c.name}: evaluate ties`);
   bad.check(
     Math.abs(e.loss - er.loss) <= tol.grad * (1 + Math.abs(er.loss)),
     () => `evaluate loss ${e.loss}, reference ${er.loss}`,

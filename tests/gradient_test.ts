@@ -366,6 +366,7 @@ Deno.test("evaluate agrees with gradients; readout rules (earliest first spike, 
     assert.deepEqual([...e.predictions], [...g.predictions], c.name);
     assert.equal(e.correct, c.labels.filter((y, s) => y === e.predictions[s]).length);
     const out = g.forward.layers[g.forward.layers.length - 1];
+    let ties = 0;
     for (let s = 0; s < c.input.size; s++) {
       const firsts = Array.from({ length: out.neurons }, (_, i) => {
         const slot = s * out.neurons + i;
@@ -375,8 +376,10 @@ Deno.test("evaluate agrees with gradients; readout rules (earliest first spike, 
       assert.equal(e.decisionTime[s], first === Infinity ? NaN : first);
       if (c.loss.kind === "first-spike") {
         assert.equal(e.predictions[s], first === Infinity ? -1 : firsts.indexOf(first));
+        if (first !== Infinity && firsts.indexOf(first) !== firsts.lastIndexOf(first)) ties++;
       }
     }
+    if (c.loss.kind === "first-spike") assert.equal(e.ties, ties, c.name);
     engine.dispose();
   }
   // Two outputs with identical weights fire at identical times: the lower index wins.
@@ -386,6 +389,12 @@ Deno.test("evaluate agrees with gradients; readout rules (earliest first spike, 
   });
   const r = await tie.evaluate(makeInput([[{ neuron: 0, time: 1 }]]), Int32Array.from([2]), DEFAULT_LOSS);
   assert.deepEqual([...r.predictions], [1]);
+  assert.equal(r.ties, 1, "the shared first spike is counted as a tie");
+  const soft = await tie.evaluate(makeInput([[{ neuron: 0, time: 1 }]]), Int32Array.from([2]), {
+    ...DEFAULT_LOSS,
+    kind: "multi-spike",
+  });
+  assert.deepEqual([[...soft.predictions], soft.ties], [[1], 1], "multi-spike readout: same tie");
   tie.dispose();
 });
 

@@ -175,6 +175,33 @@ Deno.test({ name: "WebGPU: adapter selection and errors", ignore: noGpu }, async
   await assert.rejects(() => engine.getWeights(), /after dispose/);
 });
 
+Deno.test({ name: "WebGPU: readout ties are counted as on the CPU", ignore: noGpu }, async () => {
+  // Outputs 1 and 2 have identical weights: when input 0 drives them alone they fire at identical times
+  // in f32 as in f64 (same operations on the same numbers), a tie; input 1 drives only output 0.
+  const neuron: NeuronParams = { tau_m: 4, tau_s: 2, theta: 1, t_max: 20, max_spikes: 3 };
+  const network: Network = { neuron, sizes: [2, 3], weights: [Float64Array.of(0.5, 6, 6, 6, 0, 0)] };
+  const tied = [{ neuron: 0, time: 1 }];
+  const input = makeInput([tied, [{ neuron: 1, time: 1 }], tied]);
+  const labels = Int32Array.of(1, 0, 2);
+  const gpu = await createWebGpuEngine(network, { adapter: "any" });
+  const cpu = new CpuEngine(network, { workers: 1 });
+  try {
+    for (const kind of ["first-spike", "multi-spike"] as const) {
+      const loss: LossConfig = { kind, tau0: 1, vmax_weight: 1 };
+      const g = await gpu.evaluate(input, labels, loss);
+      const r = await cpu.evaluate(input, labels, loss);
+      assert.deepEqual([...r.predictions], [1, 0, 1], kind);
+      assert.deepEqual([...g.predictions], [...r.predictions], kind);
+      assert.equal(r.ties, 2, kind);
+      assert.equal(g.ties, r.ties, kind);
+      assert.equal(g.correct, r.correct, kind);
+    }
+  } finally {
+    gpu.dispose();
+    cpu.dispose();
+  }
+});
+
 Deno.test(
   { name: "WebGPU: Vmax at an inhibitory kink, ties included, as on the CPU", ignore: noGpu },
   async () => {

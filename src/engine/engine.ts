@@ -133,9 +133,45 @@ export interface EvalResult {
   readonly loss: number;
   readonly predictions: Int32Array;
   readonly correct: number;
+  /**
+   * Samples in which two or more outputs share the winning readout value (the lowest index wins), in the
+   * engine's own arithmetic: f32 on the GPU ties more often than f64 on the CPU.
+   */
+  readonly ties: number;
   /** (batch) time of the first output spike (decision time); NaN when all outputs are silent. */
   readonly decisionTime: Float64Array;
   readonly stats: LayerStats[];
+}
+
+/**
+ * What both engines accumulate while they run a batch (or a part of one); each adds its own extras
+ * (the CPU engine's kept spikes, the WebGPU engine's gradients).
+ */
+export interface BatchOutcome {
+  /** Sum of the per-sample loss. */
+  loss: number;
+  correct: number;
+  /** See EvalResult.ties. */
+  ties: number;
+  /** (samples) predicted class, -1 when all outputs are silent. */
+  predictions: Int32Array;
+  /** (samples) first output spike, NaN if none. */
+  decisionTime: Float64Array;
+  stats: LayerStats[];
+  /** Per layer (samples, neurons) and (samples, neurons, capacity), when spikes were requested. */
+  spikes?: { count: Int32Array; time: Float64Array }[];
+}
+
+/** An empty BatchOutcome for `samples` samples and `layers` non-input layers. */
+export function emptyOutcome(samples: number, layers: number): BatchOutcome {
+  return {
+    loss: 0,
+    correct: 0,
+    ties: 0,
+    predictions: new Int32Array(samples).fill(-1),
+    decisionTime: new Float64Array(samples).fill(NaN),
+    stats: emptyStats(layers),
+  };
 }
 
 /** Adam hyperparameters; `lr` may change every step (schedules). */

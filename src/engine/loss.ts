@@ -32,6 +32,8 @@ export interface SampleLoss {
   prediction: number;
   /** Time of the first output spike; NaN when every output is silent. */
   decisionTime: number;
+  /** Two or more outputs share the winning readout value (the lowest index wins). */
+  tied: boolean;
 }
 
 /**
@@ -53,16 +55,19 @@ export function sampleLoss(
     if (count[i] > 0 && !(time[i * cap] >= decisionTime)) decisionTime = time[i * cap];
   }
   let prediction = -1;
+  let tied = false;
   if (cfg.kind === "first-spike") {
     // z_i = -t_first_i / tau0; a silent output counts as firing at t_max.
     let best = Infinity;
     for (let i = 0; i < nOut; i++) {
       const t = count[i] > 0 ? time[i * cap] : tMax;
       logits[i] = -t / cfg.tau0;
-      if (count[i] > 0 && t < best) {
+      if (count[i] === 0) continue;
+      if (t < best) {
         best = t;
         prediction = i;
-      }
+        tied = false;
+      } else if (t === best) tied = true;
     }
   } else {
     // z_i = sum_k exp(-t_ik / tau0): a soft spike count that rewards early spikes.
@@ -71,10 +76,12 @@ export function sampleLoss(
       let z = 0;
       for (let k = 0; k < count[i]; k++) z += Math.exp(-time[i * cap + k] / cfg.tau0);
       logits[i] = z;
-      if (count[i] > 0 && z > best) {
+      if (count[i] === 0) continue;
+      if (z > best) {
         best = z;
         prediction = i;
-      }
+        tied = false;
+      } else if (z === best) tied = true;
     }
   }
   // Cross-entropy with a stable log-sum-exp.
@@ -107,5 +114,5 @@ export function sampleLoss(
     }
     for (let i = 0; i < nOut; i++) if (count[i] === 0) gVmax[i] = -cfg.vmax_weight / theta * scale;
   }
-  return { loss, prediction, decisionTime };
+  return { loss, prediction, decisionTime, tied };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { type DatasetName, loadDataset } from "../data/dataset.ts";
-import type { Engine, EngineInput, LossConfig } from "../engine/engine.ts";
+import type { LossConfig } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
@@ -108,14 +108,9 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
   try {
     const split = data.test;
     const classes = data.classes;
-    let ties = 0;
     opts.reporter.start(`eval ${opts.dataset}`, split.size);
     const r = await evaluateSplit(engine, split, tIn, lossCfg, {
       onBatch: (done, correct) => opts.reporter.update(done, { acc: correct / done }),
-      // A tie needs every output's readout value, which EvalResult does not carry: one more forward.
-      eachInput: async (input) => {
-        ties += await countTies(engine, input, lossCfg);
-      },
     });
     const confusion = Array.from({ length: classes }, () => new Array<number>(classes + 1).fill(0));
     const decisions: number[] = [];
@@ -150,7 +145,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
       spikes_per_neuron: layers.map((l) => l.spikes_per_neuron),
       decision_time: describe(decisions),
       no_output_spike: silent,
-      ties,
+      ties: r.ties,
       seconds,
       samples_per_second: split.size / Math.max(1e-9, seconds),
     };
@@ -159,36 +154,6 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
   } finally {
     engine.dispose();
   }
-}
-
-/** Samples of `input` whose readout has two or more outputs sharing the winning value (MODEL.md section 4). */
-async function countTies(engine: Engine, input: EngineInput, loss: LossConfig): Promise<number> {
-  const fwd = await engine.forward(input);
-  const out = fwd.layers[fwd.layers.length - 1];
-  const { neurons, capacity: cap } = out;
-  let ties = 0;
-  for (let s = 0; s < input.size; s++) {
-    let best = NaN;
-    let shared = 0;
-    for (let i = 0; i < neurons; i++) {
-      const c = out.count[s * neurons + i];
-      if (c === 0) continue;
-      const base = (s * neurons + i) * cap;
-      // The readout value: earlier first spike wins (first-spike), bigger soft count wins (multi-spike).
-      let v: number;
-      if (loss.kind === "first-spike") v = -out.time[base];
-      else {
-        v = 0;
-        for (let k = 0; k < c; k++) v += Math.exp(-out.time[base + k] / loss.tau0);
-      }
-      if (Number.isNaN(best) || v > best) {
-        best = v;
-        shared = 1;
-      } else if (v === best) shared++;
-    }
-    if (shared > 1) ties++;
-  }
-  return ties;
 }
 
 function perClass(confusion: number[][]): ClassReport[] {

@@ -9,7 +9,6 @@ import {
   addStats,
   emptyStats,
   type Engine,
-  type EngineInput,
   type LayerStats,
   type LossConfig,
 } from "../engine/engine.ts";
@@ -25,6 +24,8 @@ export interface SplitResult {
   readonly correct: number;
   /** correct / size; NaN for an empty split. */
   readonly accuracy: number;
+  /** Samples whose winning readout value two or more outputs share (EvalResult.ties). */
+  readonly ties: number;
   /** (size) predicted class, -1 when every output stayed silent. */
   readonly predictions: Int32Array;
   /** (size) first output spike time, NaN when every output stayed silent. */
@@ -42,11 +43,6 @@ export interface SplitEvalOptions {
   readonly signal?: AbortSignal;
   /** Called after every batch with the samples done so far and how many of them were classified right. */
   readonly onBatch?: (done: number, correct: number) => void;
-  /**
-   * Awaited after every batch with its input, for figures `Engine.evaluate` does not return (the readout
-   * ties of `eval` need the output spikes).
-   */
-  readonly eachInput?: (input: EngineInput) => Promise<void>;
 }
 
 /**
@@ -55,7 +51,7 @@ export interface SplitEvalOptions {
  * @param split samples and labels
  * @param tIn input encoding window, e.g. 5
  * @param loss the readout and loss
- * @param options batch size, abort signal, progress callback, per-batch input hook
+ * @param options batch size, abort signal, progress callback
  * @returns loss, accuracy, per-sample predictions and decision times, layer statistics
  */
 export async function evaluateSplit(
@@ -72,6 +68,7 @@ export async function evaluateSplit(
   const stats = emptyStats(engine.spec.sizes.length - 1);
   let lossSum = 0;
   let correct = 0;
+  let ties = 0;
   for (let from = 0; from < split.size; from += batch) {
     await eventLoopTurn();
     options.signal?.throwIfAborted();
@@ -83,10 +80,10 @@ export async function evaluateSplit(
     const r = await engine.evaluate(input, labels, loss);
     lossSum += r.loss;
     correct += r.correct;
+    ties += r.ties;
     predictions.set(r.predictions, from);
     decisionTime.set(r.decisionTime, from);
     addStats(stats, r.stats);
-    await options.eachInput?.(input);
     options.onBatch?.(to, correct);
   }
   return {
@@ -94,6 +91,7 @@ export async function evaluateSplit(
     loss: split.size > 0 ? lossSum / split.size : NaN,
     correct,
     accuracy: split.size > 0 ? correct / split.size : NaN,
+    ties,
     predictions,
     decisionTime,
     stats,

@@ -5,23 +5,13 @@
  */
 import { NeuronMath } from "../../model/kernel.ts";
 import type { NeuronParams } from "../../model/params.ts";
-import { emptyStats, type LayerStats, type LossConfig, type SpikeInput } from "../engine.ts";
+import { type BatchOutcome, emptyOutcome, type LossConfig, type SpikeInput } from "../engine.ts";
 import { sampleLoss } from "../loss.ts";
 import { LayerBackward } from "./backward.ts";
 import { LayerTrace } from "./forward.ts";
 
 /** What a range of samples produced. Arrays cover only the range (index 0 = sample `from`). */
-export interface RangeResult {
-  loss: number;
-  correct: number;
-  /** (samples) */
-  predictions: Int32Array;
-  /** (samples) first output spike, NaN if none */
-  decisionTime: Float64Array;
-  stats: LayerStats[];
-  /** Per layer (samples, neurons) and (samples, neurons, capacity), when spikes were requested. */
-  spikes?: { count: Int32Array; time: Float64Array }[];
-}
+export type RangeResult = BatchOutcome;
 
 /** What to compute for a range. */
 export interface RangeRequest {
@@ -73,13 +63,7 @@ export class BatchRunner {
     const L = this.sizes.length - 1;
     const m = req.to - req.from;
     const cap = this.math.maxSpikes;
-    const result: RangeResult = {
-      loss: 0,
-      correct: 0,
-      predictions: new Int32Array(m).fill(-1),
-      decisionTime: new Float64Array(m).fill(NaN),
-      stats: emptyStats(L),
-    };
+    const result = emptyOutcome(m, L);
     if (req.keepSpikes) {
       result.spikes = this.#traces.map((t) => ({
         count: new Int32Array(m * t.nOut),
@@ -107,6 +91,7 @@ export class BatchRunner {
         result.predictions[r] = out.prediction;
         result.decisionTime[r] = out.decisionTime;
         if (out.prediction === req.labels[s]) result.correct++;
+        if (out.tied) result.ties++;
         if (req.dW) this.#backwardSample(input, s, req.dW, req.inputGrads);
       } else {
         const top = this.#traces[L - 1];

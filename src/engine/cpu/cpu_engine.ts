@@ -330,6 +330,7 @@ function mergeResults(parts: RangeResult[], layers: number): RangeResult {
   return {
     loss: parts.reduce((s, p) => s + p.loss, 0),
     correct: parts.reduce((s, p) => s + p.correct, 0),
+    ties: parts.reduce((s, p) => s + p.ties, 0),
     predictions: concat(Int32Array, parts.map((p) => p.predictions)),
     decisionTime: concat(Float64Array, parts.map((p) => p.decisionTime)),
     stats,

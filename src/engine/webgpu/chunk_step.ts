@@ -5,7 +5,7 @@
  * chunk), stages the readback, and turns what comes back into results.
  * @module
  */
-import type { AdamConfig, ImageBatch, LayerStats, LossConfig, NetworkSpec } from "../engine.ts";
+import type { AdamConfig, BatchOutcome, ImageBatch, LossConfig, NetworkSpec } from "../engine.ts";
 import type { ImageEncoder } from "./image_encoder.ts";
 import type { InputPacker } from "./input_pack.ts";
 import type { LayerState, WeightState } from "./layer_state.ts";
@@ -51,13 +51,7 @@ export interface RunPlan {
 }
 
 /** What a run over a batch produced. */
-export interface RunResult {
-  loss: number;
-  correct: number;
-  predictions: Int32Array;
-  decisionTime: Float64Array;
-  stats: LayerStats[];
-  spikes?: { count: Int32Array; time: Float64Array }[];
+export interface RunResult extends BatchOutcome {
   weightGrads?: Float64Array[];
   inputGrads?: Float64Array;
   /** Sum over hidden layers, samples and silent neurons of (theta - Vmax)/theta (the hidden Vmax term). */
@@ -213,7 +207,9 @@ export function collectChunk(
       res.loss += r[4 * s];
       res.predictions[from + s] = Math.round(r[4 * s + 1]);
       res.decisionTime[from + s] = r[4 * s + 2] >= 0 ? r[4 * s + 2] : NaN;
-      res.correct += r[4 * s + 3];
+      const flags = Math.round(r[4 * s + 3]); // 1: correct, 2: tied (loss.wgsl)
+      res.correct += flags & 1;
+      res.ties += flags >> 1;
     }
   }
   for (let l = 0; l < L; l++) {

@@ -13,7 +13,7 @@ import { ADAM_DEFAULTS } from "../adam.ts";
 import {
   type AdamConfig,
   type AdamState,
-  emptyStats,
+  emptyOutcome,
   type Engine,
   type EngineInput,
   type EvalResult,
@@ -322,6 +322,7 @@ export class WebGpuEngine implements Engine {
       loss: r.loss,
       predictions: r.predictions,
       correct: r.correct,
+      ties: r.ties,
       decisionTime: r.decisionTime,
       stats: r.stats,
     };
@@ -443,14 +444,7 @@ export class WebGpuEngine implements Engine {
       this.#build(Math.max(capIn0, this.#packer.capacity), Math.max(input.size, this.#chunk));
     }
     const size = input.size;
-    const res: RunResult = {
-      loss: 0,
-      correct: 0,
-      predictions: new Int32Array(size).fill(-1),
-      decisionTime: new Float64Array(size).fill(NaN),
-      stats: emptyStats(L),
-      hiddenGap: 0,
-    };
+    const res: RunResult = { ...emptyOutcome(size, L), hiddenGap: 0 };
     if (plan.keepSpikes) {
       res.spikes = this.#layers.map((s) => ({
         count: new Int32Array(size * s.shape.nOut),

@@ -5,13 +5,7 @@
  */
 import { eventLoopTurn } from "../util/event_loop.ts";
 import type { Split } from "../data/dataset.ts";
-import {
-  addStats,
-  emptyStats,
-  type Engine,
-  type LayerStats,
-  type LossConfig,
-} from "../engine/engine.ts";
+import { addStats, emptyStats, type Engine, type LayerStats, type LossConfig } from "../engine/engine.ts";
 
 /** Samples per evaluation batch: big enough for the engines' parallelism, small enough for memory. */
 export const EVAL_BATCH = 256;

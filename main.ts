@@ -11,10 +11,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import meta from "./deno.json" with { type: "json" };
 import { DATASET_NAMES } from "./src/data/dataset.ts";
 import {
-  parseFraction,
   parseLabels,
-  parseLayerSizes,
-  parseNonNegative,
   parseNonNegativeInt,
   parseNonNegativeIntList,
   parsePositive,
@@ -23,11 +20,18 @@ import {
   parsePositiveList,
   parseShard,
 } from "./src/cli/parsers.ts";
+import {
+  dataDirOption,
+  DEVICES,
+  hiddenOption,
+  limitTestOption,
+  quietOption,
+  trainingOptions as T,
+  workersOption,
+} from "./src/cli/options.ts";
 import { trainDefaultsHelp } from "./src/cli/help_text.ts";
 import { configureForCli, runCli } from "./src/cli/run.ts";
 
-const DEVICES = ["auto", "gpu", "cpu"] as const;
-const LOSSES = ["first-spike", "multi-spike"] as const;
 const TAU_MODES = ["tied", "ratio", "m", "s"] as const;
 
 /** The program with all its commands, ready for `runCli`. */
@@ -62,37 +66,33 @@ export function buildProgram() {
       "Train a network on a dataset; write metrics.csv, summary.json, model.json and plots to --out.",
     )
     .addOption(new Option("--dataset <name>", "dataset").choices(DATASET_NAMES).default("mnist" as const))
-    .option("--data-dir <dir>", "directory with the dataset's files instead of the packaged ones")
+    .addOption(dataDirOption())
     .requiredOption("--out <dir>", "output directory (created; a checkpoint is written there every epoch)")
-    .option("--hidden <sizes>", "hidden layer sizes, comma-separated, e.g. 800 or 400,200", parseLayerSizes)
-    .option("--epochs <n>", "training epochs", parsePositiveInt)
-    .option("--batch-size <n>", "samples per step", parsePositiveInt)
-    .option("--lr <rate>", "Adam learning rate", parsePositive)
-    .option(
-      "--lr-decay <factor>",
-      "learning rate multiplied by this after every epoch, in (0, 1]",
-      parseFraction,
-    )
+    .addOption(hiddenOption())
+    .addOption(T.epochs())
+    .addOption(T.batchSize())
+    .addOption(T.lr())
+    .addOption(T.lrDecay())
     .addOption(
       new Option("--tau <T>", "tau_m = tau_s = T").argParser(parsePositive).conflicts(["tauM", "tauS"]),
     )
     .option("--tau-m <T>", "membrane time constant", parsePositive)
     .option("--tau-s <T>", "synaptic time constant", parsePositive)
-    .option("--theta <x>", "firing threshold", parsePositive)
+    .addOption(T.theta())
     .option("--max-spikes <k>", "spikes per neuron at most (1 = single-spike TTFS)", parsePositiveInt)
     .option("--t-max <T>", "end of the time window", parsePositive)
-    .option("--t-in <T>", "input window: a pixel of intensity x spikes at t_in * (1 - x)", parsePositive)
-    .addOption(new Option("--loss <kind>", "readout and loss").choices(LOSSES))
-    .option("--tau0 <T>", "temperature of the readout, in time units", parsePositive)
-    .option("--vmax-weight <w>", "weight of the pull on silent output neurons (MODEL.md 4)", parseNonNegative)
-    .option("--hidden-vmax-weight <w>", "weight of the pull on silent hidden neurons", parseNonNegative)
+    .addOption(T.tIn())
+    .addOption(T.loss())
+    .addOption(T.tau0())
+    .addOption(T.vmaxWeight())
+    .addOption(T.hiddenVmaxWeight())
     .option("--seed <s>", "random seed (same seed, same engine: same result)", parseNonNegativeInt)
     .addOption(new Option("--device <device>", "auto: a hardware GPU if any, else the CPU").choices(DEVICES))
-    .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
-    .option("--limit-train <n>", "use only the first N training samples (0 = all)", parseNonNegativeInt)
-    .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
+    .addOption(workersOption())
+    .addOption(T.limitTrain())
+    .addOption(limitTestOption())
     .option("--resume", "continue from the checkpoint in --out")
-    .option("-q, --quiet", "no progress output")
+    .addOption(quietOption())
     .addHelpText("after", trainDefaultsHelp)
     .action(async (opts) => {
       const { trainCommand } = await import("./src/cli/train_command.ts");
@@ -105,12 +105,12 @@ export function buildProgram() {
     )
     .requiredOption("--model <file>", "model file")
     .addOption(new Option("--dataset <name>", "dataset").choices(DATASET_NAMES).default("mnist" as const))
-    .option("--data-dir <dir>", "directory with the dataset's files instead of the packaged ones")
+    .addOption(dataDirOption())
     .addOption(new Option("--device <device>", "engine").choices(DEVICES).default("auto" as const))
     .option("--out <dir>", "write eval.json and CSV files here")
-    .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
-    .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
-    .option("-q, --quiet", "no progress output")
+    .addOption(limitTestOption())
+    .addOption(workersOption())
+    .addOption(quietOption())
     .action(async (opts) => {
       const { evalCommand } = await import("./src/cli/eval_command.ts");
       await evalCommand(opts);
@@ -122,7 +122,7 @@ export function buildProgram() {
     .addOption(
       new Option("--dataset <name>", "dataset (default: the preset's, else mnist)").choices(DATASET_NAMES),
     )
-    .option("--data-dir <dir>", "directory with the dataset's files instead of the packaged ones")
+    .addOption(dataDirOption())
     .option("--taus <list>", "time constants, e.g. 1,2,5,10,20", parsePositiveList)
     .addOption(
       new Option(
@@ -136,33 +136,29 @@ export function buildProgram() {
     .option("--tau-s <T>", "the fixed tau_s in --tau-mode m", parsePositive)
     .option("--max-spikes <list>", "spike caps, e.g. 1,8 (default 1,8)", parsePositiveIntList)
     .option("--seeds <list>", "seeds, e.g. 0,1,2 (default 0)", parseNonNegativeIntList)
-    .option("--hidden <sizes>", "hidden layer sizes, comma-separated", parseLayerSizes)
-    .option("--epochs <n>", "training epochs per run", parsePositiveInt)
-    .option("--batch-size <n>", "samples per step", parsePositiveInt)
-    .option("--lr <rate>", "Adam learning rate", parsePositive)
-    .option(
-      "--lr-decay <factor>",
-      "learning rate multiplied by this after every epoch, in (0, 1]",
-      parseFraction,
-    )
-    .option("--theta <x>", "firing threshold", parsePositive)
+    .addOption(hiddenOption())
+    .addOption(T.epochs())
+    .addOption(T.batchSize())
+    .addOption(T.lr())
+    .addOption(T.lrDecay())
+    .addOption(T.theta())
     .option("--t-max <T>", "end of the time window (fixed across the sweep)", parsePositive)
-    .option("--t-in <T>", "input window", parsePositive)
-    .addOption(new Option("--loss <kind>", "readout and loss").choices(LOSSES))
-    .option("--tau0 <T>", "temperature of the readout", parsePositive)
-    .option("--vmax-weight <w>", "weight of the pull on silent output neurons", parseNonNegative)
-    .option("--hidden-vmax-weight <w>", "weight of the pull on silent hidden neurons", parseNonNegative)
-    .option("--limit-train <n>", "use only the first N training samples (0 = all)", parseNonNegativeInt)
-    .option("--limit-test <n>", "use only the first N test samples (0 = all)", parseNonNegativeInt)
+    .addOption(T.tIn())
+    .addOption(T.loss())
+    .addOption(T.tau0())
+    .addOption(T.vmaxWeight())
+    .addOption(T.hiddenVmaxWeight())
+    .addOption(T.limitTrain())
+    .addOption(limitTestOption())
     .addOption(new Option("--device <device>", "engine").choices(DEVICES))
-    .option("--workers <n>", "CPU threads (0 = one per core)", parseNonNegativeInt)
+    .addOption(workersOption())
     .option("--shard <i/n>", "run only shard i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/8", parseShard)
     .option(
       "--out <dir>",
       "output directory; finished runs in it are skipped (default with a preset: runs/<preset>)",
     )
     .option("--merge <dirs...>", "join these shard directories into --out instead of training")
-    .option("-q, --quiet", "no progress output")
+    .addOption(quietOption())
     .action(async (opts) => {
       const { sweepCommand } = await import("./src/cli/sweep_command.ts");
       Deno.exitCode = await sweepCommand(opts, Deno.args);

@@ -211,10 +211,11 @@ export class CpuEngine implements Engine {
     if (job.labels) checkLabels(job.labels, input.size, this.spec.sizes[this.spec.sizes.length - 1]);
     for (const g of this.#grads) g.fill(0);
     const parts = this.#partition(input.size);
-    if (parts.length <= 1) {
-      return this.#runner.run(input, {
-        from: 0,
-        to: input.size,
+    // This thread's own range: into this.#grads (workers write their slots' grads, summed below).
+    const runHere = (from: number, to: number) =>
+      this.#runner.run(input, {
+        from,
+        to,
         keepSpikes: job.keepSpikes,
         labels: job.labels,
         loss: job.loss,
@@ -222,7 +223,7 @@ export class CpuEngine implements Engine {
         inputGrads,
         gradScale: job.gradScale,
       });
-    }
+    if (parts.length <= 1) return runHere(0, input.size);
     // The calling thread runs the first range itself (its JIT is warm and its input needs no copy) while
     // workers run the others; dW and input gradients are summed in range order, as before.
     const slots = await this.#startWorkers();
@@ -240,16 +241,7 @@ export class CpuEngine implements Engine {
     });
     const others = Promise.all(pending);
     others.catch(() => {}); // reported below; not unhandled if this thread's own range throws first
-    const own = this.#runner.run(input, {
-      from: parts[0][0],
-      to: parts[0][1],
-      keepSpikes: job.keepSpikes,
-      labels: job.labels,
-      loss: job.loss,
-      dW: job.withGrads ? this.#grads : undefined,
-      inputGrads,
-      gradScale: job.gradScale,
-    });
+    const own = runHere(parts[0][0], parts[0][1]);
     const results = [{ result: own, inputGrads }, ...await others];
     if (job.withGrads) {
       for (let w = 1; w < parts.length; w++) {

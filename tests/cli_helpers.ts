@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 export { exists } from "../src/train/files.ts";
 
 /** Path of main.ts. */
-export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** The subprocess tests need --allow-run (`deno task test` grants it); without it they are reported as ignored. */
 export const CAN_RUN = (await Deno.permissions.query({ name: "run" })).state === "granted";
@@ -20,14 +20,19 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `main.ts args...` with all permissions and no colours. */
-export async function cli(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
+/** `main.ts args...` with all permissions and no colours, stderr piped; spawn it to signal it while it runs. */
+export function cliCommand(args: readonly string[], stdout: "piped" | "null" = "piped"): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
+    stdout,
     stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).output();
+  });
+}
+
+/** Runs `main.ts args...` to the end (see cliCommand). */
+export async function cli(...args: string[]): Promise<Run> {
+  const out = await cliCommand(args).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

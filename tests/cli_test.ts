@@ -12,7 +12,7 @@ import { trainConfigFromOptions } from "../src/cli/train_command.ts";
 import { sweepConfigFromOptions } from "../src/cli/sweep_command.ts";
 import { SWEEP_PRESETS } from "../src/train/sweep.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
-import { assertUserError, CAN_RUN, cli, exists, MAIN } from "./cli_helpers.ts";
+import { assertUserError, CAN_RUN, cli, cliCommand, exists } from "./cli_helpers.ts";
 
 /** 2 inputs -> 3 hidden -> 2 outputs; tau_m != tau_s, several spikes per neuron. */
 const MODEL = {
@@ -465,12 +465,7 @@ Deno.test("Ctrl-C during train keeps the last checkpoint, says how to resume, ex
       ...["train", "--dataset", "yinyang", "--limit-train", "300", "--limit-test", "50", "--epochs", "500"],
       ...["--hidden", "10", "--device", "cpu", "--workers", "1", "--out", out],
     ];
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, ...args],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const child = cliCommand(args).spawn();
     let exited = false;
     const outputP = child.output().finally(() => exited = true);
     // Wait for the first epoch's checkpoint, then interrupt.
@@ -506,12 +501,7 @@ Deno.test("Ctrl-C in the middle of a long epoch on one CPU thread is heard befor
       ...["train", "--dataset", "mnist", "--limit-train", "20000", "--limit-test", "100", "--epochs", "1"],
       ...["--hidden", "100", "--batch-size", "16", "--device", "cpu", "--workers", "1", "--out", out],
     ];
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, ...args],
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const child = cliCommand(args, "null").spawn();
     // Interrupt once the first progress line of epoch 1 is out: the epoch has many minutes left.
     let stderr = "";
     const decoder = new TextDecoder();

@@ -7,6 +7,7 @@
 import { type CsvRow, type CsvValue, parseCsv, toCsv, writeTextAtomic } from "../report/csv.ts";
 import { compareSvg, type RunCurves } from "../report/compare_plot.ts";
 import { writePngOrSkip } from "../report/png.ts";
+import { statOrNull } from "../train/files.ts";
 import type { TrainSummary } from "../train/run_summary.ts";
 import { ioReason, UsageError } from "./errors.ts";
 
@@ -314,13 +315,4 @@ function distinct(labels: readonly string[]): string[] {
     seen.set(l, n);
     return n === 1 ? l : `${l} (${n})`;
   });
-}
-
-async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
 }

@@ -20,13 +20,17 @@ export async function prepareOutDir(dir: string): Promise<void> {
   }
 }
 
-/** Whether `path` exists. */
-export async function exists(path: string): Promise<boolean> {
+/** What `Deno.stat` says of `path`, or null when nothing is there (other errors are thrown). */
+export async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   try {
-    await Deno.stat(path);
-    return true;
+    return await Deno.stat(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
+    if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
+}
+
+/** Whether `path` exists. */
+export async function exists(path: string): Promise<boolean> {
+  return (await statOrNull(path)) !== null;
 }

@@ -108,6 +108,7 @@ export function buildProgram() {
     .addOption(dataDirOption())
     .addOption(new Option("--device <device>", "engine").choices(DEVICES).default("auto" as const))
     .option("--out <dir>", "write eval.json and CSV files here")
+    .option("--timing", "also measure when each layer's spikes come relative to the decision (one more pass)")
     .addOption(limitTestOption())
     .addOption(workersOption())
     .addOption(quietOption())

@@ -437,10 +437,25 @@ Deno.test("train on yinyang writes metrics, summary and a model that simulate an
       const e = await cli(
         "eval",
         ...["--model", `${out}/model.json`, "--dataset", "yinyang", "--device", "cpu", "--limit-test", "100"],
-        ...["--out", `${dir}/eval`],
+        ...["--out", `${dir}/eval`, "--timing"],
       );
       assert.equal(e.code, 0, e.stderr);
       assert.match(e.stdout, /accuracy/i);
+      assert.match(e.stdout, /hidden 1: [\d.]+% of [\d.]+ spikes per sample before the decision/);
+      // The timing pass is a second forward pass over the same samples: its spike totals must be the ones
+      // the evaluation counted, and the histograms must hold every spike.
+      const report = JSON.parse(await Deno.readTextFile(`${dir}/eval/eval.json`));
+      const sizes = [20, 3];
+      report.timing.layers.forEach((l: { spikes: number; fraction_before_decision: number }, i: number) => {
+        assert.ok(Math.abs(l.spikes - report.layers[i].spikes_per_neuron * sizes[i]) < 1e-9 * (1 + l.spikes));
+        const binned = report.timing.spike_histogram[i].reduce((a: number, b: number) => a + b, 0);
+        assert.ok(Math.abs(binned - l.spikes) < 1e-9 * (1 + l.spikes));
+      });
+      assert.equal(report.timing.layers[1].spikes_before_decision, 0, "no output spike precedes the first");
+      const csv = (await Deno.readTextFile(`${dir}/eval/timing.csv`)).trim().split("\n");
+      assert.equal(csv[0], "t_from,t_to,hidden_1_spikes,output_spikes,decisions");
+      assert.equal(csv.length, 61);
+      assert.ok((await Deno.stat(`${dir}/eval/timing.svg`)).size > 0);
     }
     // A model whose inputs do not fit the dataset is a user error.
     await Deno.writeTextFile(`${dir}/small.json`, JSON.stringify(MODEL));

@@ -3,7 +3,7 @@
  * @module
  */
 import { createReporter } from "../report/progress.ts";
-import { type EvalReport, evaluateModel, type EvaluateOptions } from "../train/evaluate.ts";
+import { type EvalReport, evaluateModel, type EvaluateOptions, layerNames } from "../train/evaluate.ts";
 
 /** Options of `eval` as commander parses them: those of `evaluateModel`, with `--quiet` for its reporter. */
 export interface EvalCliOptions extends Omit<EvaluateOptions, "reporter"> {
@@ -38,6 +38,24 @@ export function formatEvalReport(r: EvalReport, out?: string): string {
     `no output spike: ${r.no_output_spike} samples; ties: ${r.ties}`,
     `${r.samples_per_second.toFixed(0)} samples/s`,
   ];
-  if (out !== undefined) lines.push(`written: ${out}/eval.json, ${out}/confusion.csv, ${out}/per_class.csv`);
+  if (r.timing) {
+    const names = layerNames(r.timing.layers.length);
+    const window = r.timing.decision === "first output spike" ? "before the decision" : "in the window";
+    // Before the first output spike the output layer has, by definition, not fired: list the hidden layers.
+    const shown = r.timing.decision === "first output spike" ? r.timing.layers.slice(0, -1) : r.timing.layers;
+    shown.forEach((l, i) => {
+      lines.push(
+        `${names[i]}: ${(100 * l.fraction_before_decision).toFixed(1)}% of ${
+          l.spikes.toFixed(1)
+        } spikes per sample ` +
+          `${window}; ${l.neurons_before_decision.toFixed(1)} neurons fire ${window}, ` +
+          `${l.neurons_multi_before_decision.toFixed(1)} of them twice or more`,
+      );
+    });
+  }
+  if (out !== undefined) {
+    const timing = r.timing ? `, ${out}/timing.csv, ${out}/timing.svg` : "";
+    lines.push(`written: ${out}/eval.json, ${out}/confusion.csv, ${out}/per_class.csv${timing}`);
+  }
   return lines.join("\n");
 }

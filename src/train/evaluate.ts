@@ -1,7 +1,8 @@
 /**
  * `eval`: a model file on a dataset's test split: accuracy, confusion matrix, per-class figures, spike
  * statistics per layer, decision time (first output spike), samples without any output spike, ties of the
- * readout. Writes eval.json, confusion.csv and per_class.csv when given a directory.
+ * readout; with `timing`, when each layer's spikes come relative to the decision (spike_timing.ts). Writes
+ * eval.json, confusion.csv and per_class.csv (and timing.csv, timing.svg/.png) when given a directory.
  * @module
  */
 import { type DatasetName, loadDataset } from "../data/dataset.ts";
@@ -9,6 +10,8 @@ import type { LossConfig } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
+import { lineChartSvg } from "../report/plots.ts";
+import { writePngOrSkip } from "../report/png.ts";
 import type { Reporter } from "../report/progress.ts";
 import { prepareOutDir } from "./files.ts";
 import type { DeviceChoice } from "./config.ts";
@@ -16,6 +19,7 @@ import { defaultTrainConfig } from "./defaults.ts";
 import { createEngine } from "./engine_select.ts";
 import { TrainingError } from "./errors.ts";
 import { evaluateSplit, layerSummaries, type LayerSummary } from "./split_eval.ts";
+import { type SpikeTiming, spikeTiming, TIMING_BINS } from "./spike_timing.ts";
 
 /** Options of `evaluateModel`. */
 export interface EvaluateOptions {
@@ -31,6 +35,8 @@ export interface EvaluateOptions {
   readonly reporter: Reporter;
   /** CPU threads (0 = one per core, the default). */
   readonly workers?: number;
+  /** Also measure when spikes come relative to the decision (one more forward pass over the split). */
+  readonly timing?: boolean;
 }
 
 /** Figures of one class. */
@@ -74,6 +80,8 @@ export interface EvalReport {
   readonly no_output_spike: number;
   /** Samples in which two or more outputs share the winning readout value (the lowest index wins). */
   readonly ties: number;
+  /** With `timing`: when each layer's spikes come relative to the decision. */
+  readonly timing?: SpikeTiming;
   readonly seconds: number;
   readonly samples_per_second: number;
 }
@@ -121,8 +129,22 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
       if (p < 0) silent++;
       if (!Number.isNaN(r.decisionTime[s])) decisions.push(r.decisionTime[s]);
     }
-    const { accuracy, correct, seconds, stats } = r;
+    const { accuracy, correct, stats } = r;
     opts.reporter.stop(`accuracy ${(100 * accuracy).toFixed(2)}% on ${split.size} test samples`);
+    let timing: SpikeTiming | undefined;
+    if (opts.timing) {
+      opts.reporter.start(`spike timing ${opts.dataset}`, split.size);
+      timing = await spikeTiming(
+        engine,
+        split,
+        tIn,
+        lossCfg,
+        r.decisionTime,
+        (done) => opts.reporter.update(done, {}),
+      );
+      opts.reporter.stop(`spike timing of ${split.size} test samples`);
+    }
+    const seconds = r.seconds;
     const layers = layerSummaries(stats, sizes, split.size);
     const report: EvalReport = {
       format: "multispike-eval",
@@ -146,10 +168,11 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
       decision_time: describe(decisions),
       no_output_spike: silent,
       ties: r.ties,
+      ...(timing ? { timing } : {}),
       seconds,
       samples_per_second: split.size / Math.max(1e-9, seconds),
     };
-    if (opts.out) await writeEvalFiles(opts.out, report);
+    if (opts.out) await writeEvalFiles(opts.out, report, (line) => opts.reporter.log(line));
     return report;
   } finally {
     engine.dispose();
@@ -184,7 +207,7 @@ function describe(xs: number[]): { mean: number; median: number; min: number; ma
   };
 }
 
-async function writeEvalFiles(out: string, report: EvalReport): Promise<void> {
+async function writeEvalFiles(out: string, report: EvalReport, log: (line: string) => void): Promise<void> {
   // JSON has no NaN: write null (e.g. precision of a class never predicted).
   const json = JSON.stringify(
     report,
@@ -199,4 +222,58 @@ async function writeEvalFiles(out: string, report: EvalReport): Promise<void> {
   );
   await writeTextAtomic(`${out}/confusion.csv`, toCsv(confusion));
   await writeTextAtomic(`${out}/per_class.csv`, toCsv(report.per_class.map((p) => ({ ...p }))));
+  if (report.timing) await writeTimingFiles(out, report.timing, log);
+}
+
+/** Layer names of a report, e.g. ["hidden 1", "output"]. */
+export function layerNames(layers: number): string[] {
+  return Array.from({ length: layers }, (_, l) => (l === layers - 1 ? "output" : `hidden ${l + 1}`));
+}
+
+/**
+ * timing.csv (spikes per sample per time bin, per layer, and the fraction of samples decided in it) and
+ * timing.svg/.png: the cumulative fraction of each layer's spikes and of the decisions against time, which
+ * shows at a glance how much of the activity comes before the readout has decided.
+ */
+async function writeTimingFiles(
+  out: string,
+  timing: SpikeTiming,
+  log: (line: string) => void,
+): Promise<void> {
+  const names = layerNames(timing.layers.length);
+  const w = timing.bin_width;
+  const rows = Array.from({ length: TIMING_BINS }, (_, b) =>
+    Object.fromEntries([
+      ["t_from", b * w],
+      ["t_to", (b + 1) * w],
+      ...names.map((n, l) => [`${n.replace(" ", "_")}_spikes`, timing.spike_histogram[l][b]]),
+      ["decisions", timing.decision_histogram[b]],
+    ]));
+  await writeTextAtomic(`${out}/timing.csv`, toCsv(rows));
+  const ends = Array.from({ length: TIMING_BINS }, (_, b) => (b + 1) * w);
+  const cumulative = (h: number[]) => {
+    const total = h.reduce((a, b) => a + b, 0);
+    let run = 0;
+    return h.map((c) => (run += c) / (total || 1));
+  };
+  const series = names.map((name, l) => ({
+    name: `${name} spikes`,
+    x: ends,
+    y: cumulative(timing.spike_histogram[l]),
+  }));
+  if (timing.decision === "first output spike") {
+    series.push({
+      name: "decisions (first output spike)",
+      x: ends,
+      y: cumulative(timing.decision_histogram),
+    });
+  }
+  const svg = await lineChartSvg({
+    title: `Spikes and decisions over time (${timing.samples} test samples)`,
+    xLabel: "time (time units)",
+    yLabel: "cumulative fraction",
+    series,
+  });
+  await writeTextAtomic(`${out}/timing.svg`, svg);
+  await writePngOrSkip(`${out}/timing.png`, svg, { log });
 }

@@ -3,7 +3,8 @@
 // cross-entropy over z_i = -t_first_i / tau0 (a silent output counts as T_MAX); "multi-spike" (kind 1)
 // over z_i = sum_k exp(-t_ik / tau0). Prediction: earliest first spike / largest z among outputs that
 // fired, ties to the lowest index, -1 when all are silent. Every silent output adds
-// vmax_weight * (THETA - Vmax_i) / THETA (its gradient enters as the layer's silent_grad, adjoint.wgsl).
+// vmax_weight * (THETA - Vmax_i) / THETA (its gradient enters as the layer's silent_grad, adjoint.wgsl);
+// every firing output adds the timing anchor (t_ref_weight / 2) (t_first_i - t_ref)^2 when t_ref_weight > 0.
 //
 // Dispatch: (ceil(samples / WG), 1, 1).
 // @group(0) @binding(0) uniform  lp      LossParams (below)
@@ -25,7 +26,11 @@ struct LossParams {
   tau0: f32,        // readout temperature, e.g. 1
   vmax_weight: f32, // weight of the Vmax term of silent outputs, e.g. 1
   scale: f32,       // factor of every gradient, e.g. 1/batch
+  t_ref_weight: f32, // weight of the timing anchor, 0 = off
+  t_ref: f32,        // time the anchor pulls first output spikes towards, e.g. 8
   pad1: f32,
+  pad2: f32,
+  pad3: f32,
 }
 
 @group(0) @binding(0) var<uniform> lp: LossParams;
@@ -92,6 +97,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = 0u; i < lp.n_out; i++) {
     if (count[row + i] == 0u) {
       loss += lp.vmax_weight * (THETA - vm[row + i].x) / THETA;
+    } else if (lp.t_ref_weight > 0.0) {
+      let d = time[(row + i) * CAP] - lp.t_ref;
+      loss += 0.5 * lp.t_ref_weight * d * d;
     }
   }
   for (var i = 0u; i < lp.n_out; i++) {
@@ -109,6 +117,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
           g = select(0.0, -dz / lp.tau0, k == 0u);
         } else {
           g = -dz * exp(-time[out * CAP + k] / lp.tau0) / lp.tau0;
+        }
+        if (k == 0u && lp.t_ref_weight > 0.0) {
+          g += lp.t_ref_weight * (time[out * CAP] - lp.t_ref) * lp.scale;
         }
       }
       g_time[out * CAP + k] = g;

@@ -61,7 +61,7 @@ function cases(
   seed: number,
   sizes: number[],
   lossKind: LossConfig["kind"],
-  opts: { hiddenVmax?: number; taus?: number[][] } = {},
+  opts: { hiddenVmax?: number; taus?: number[][]; anchor?: { weight: number; tRef: number } } = {},
 ): Case[] {
   const out: Case[] = [];
   const rng = new Rng(seed);
@@ -83,7 +83,13 @@ function cases(
       const batch = 2 + rng.int(2);
       const samples = Array.from({ length: batch }, () => randomEvents(rng, sizes[0], { tIn: 8 }));
       const labels = Int32Array.from(samples, () => rng.int(sizes[sizes.length - 1]));
-      const loss: LossConfig = { kind: lossKind, tau0: 2, vmax_weight: 0.5, hidden_vmax_weight: hiddenVmax };
+      const loss: LossConfig = {
+        kind: lossKind,
+        tau0: 2,
+        vmax_weight: 0.5,
+        hidden_vmax_weight: hiddenVmax,
+        ...(opts.anchor ? { t_ref_weight: opts.anchor.weight, t_ref: opts.anchor.tRef } : {}),
+      };
       out.push({
         name: `${sizes.join("-")} tau_m=${tm} tau_s=${ts} max_spikes=${cap} ${lossKind}`,
         network,
@@ -219,6 +225,20 @@ Deno.test("gradients match finite differences with the hidden-layer Vmax term", 
   );
 });
 
+Deno.test("gradients match finite differences with the timing anchor on first output spikes", async () => {
+  const tally = newTally();
+  const anchor = { weight: 0.3, tRef: 5 };
+  for (
+    const c of [
+      ...cases(81, [4, 6, 5, 3], "first-spike", { anchor }),
+      ...cases(82, [3, 4, 3], "multi-spike", { anchor }),
+    ]
+  ) {
+    await checkCase(c, tally);
+  }
+  assertTally(tally, "timing anchor");
+});
+
 Deno.test("gradients match finite differences at extreme tau ratios (10x apart, within 1e-7)", async () => {
   const tally = newTally();
   const taus = [[1, 10], [10, 1], [3, 3 * (1 + 1e-7)], [3, 3 * (1 - 1e-10)]];
@@ -243,13 +263,14 @@ Deno.test("gradients match finite differences when input events share time stamp
   assertTally(tally, "shared time stamps");
 });
 
-Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy plus Vmax terms of silent neurons", async () => {
+Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy, Vmax terms of silent neurons, anchor", async () => {
   // Recomputed here from the engine's spike times and the reference simulation's potential maxima.
   let silentSeen = 0;
   for (
     const c of [
       ...cases(61, [4, 6, 5, 3], "first-spike", { hiddenVmax: 0.2 }),
       ...cases(62, [4, 6, 3], "multi-spike", { hiddenVmax: 0.2 }),
+      ...cases(63, [4, 6, 3], "first-spike", { anchor: { weight: 0.7, tRef: 6 } }),
     ]
   ) {
     const engine = new CpuEngine(c.network, { workers: 1 });
@@ -273,6 +294,12 @@ Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy plus Vma
       });
       const zMax = Math.max(...z);
       expected += zMax + Math.log(z.reduce((sum, x) => sum + Math.exp(x - zMax), 0)) - z[c.labels[s]];
+      for (let i = 0; i < out.neurons; i++) {
+        const times = spikeTimes(fwd, L - 1, s, i);
+        if (times.length > 0) {
+          expected += (c.loss.t_ref_weight ?? 0) / 2 * (times[0] - (c.loss.t_ref ?? 0)) ** 2;
+        }
+      }
       for (let l = 0; l < L; l++) {
         const weight = l === L - 1 ? c.loss.vmax_weight : c.loss.hidden_vmax_weight ?? 0;
         for (let i = 0; i < fwd.layers[l].neurons; i++) {

@@ -56,6 +56,13 @@ export const trainingOptions = {
     new Option("--hidden-vmax-weight <w>", "weight of the pull on silent hidden neurons").argParser(
       parseNonNegative,
     ),
+  tRefWeight: () =>
+    new Option(
+      "--t-ref-weight <w>",
+      "weight of the timing anchor (w/2)(t_first - t_ref)^2 on every firing output (0 = off)",
+    ).argParser(parseNonNegative),
+  tRef: () =>
+    new Option("--t-ref <T>", "time the anchor holds the first output spikes at").argParser(parseNonNegative),
   limitTrain: () =>
     new Option("--limit-train <n>", "use only the first N training samples (0 = all)").argParser(
       parseNonNegativeInt,

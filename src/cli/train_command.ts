@@ -33,6 +33,8 @@ export interface TrainCliOptions {
   readonly tau0?: number;
   readonly vmaxWeight?: number;
   readonly hiddenVmaxWeight?: number;
+  readonly tRefWeight?: number;
+  readonly tRef?: number;
   readonly seed?: number;
   readonly device?: DeviceChoice;
   readonly workers?: number;
@@ -70,6 +72,9 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     tau0: o.tau0 ?? base.loss.tau0,
     vmax_weight: o.vmaxWeight ?? base.loss.vmax_weight,
     hidden_vmax_weight: o.hiddenVmaxWeight ?? base.loss.hidden_vmax_weight,
+    // Absent means off; left out when not asked for, so that older checkpoints resume unchanged.
+    ...(o.tRefWeight !== undefined ? { t_ref_weight: o.tRefWeight } : {}),
+    ...(o.tRef !== undefined ? { t_ref: o.tRef } : {}),
   };
   return Object.freeze({
     ...base,

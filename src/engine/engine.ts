@@ -108,6 +108,15 @@ export interface LossConfig {
    * it, hidden neurons that fall silent never come back (they get no timing gradient).
    */
   readonly hidden_vmax_weight?: number;
+  /**
+   * Weight of the timing anchor (t_ref_weight / 2) (t_first_i - t_ref)^2, added for every output neuron i
+   * that fires; 0 or absent turns it off. The cross-entropy only sees differences of first-spike times, so
+   * nothing holds the decision in place: on MNIST it drifts early during training, before most hidden
+   * spikes (README, "Results"); the anchor holds the output spikes around t_ref.
+   */
+  readonly t_ref_weight?: number;
+  /** Time the anchor pulls the first output spikes towards, e.g. 8. */
+  readonly t_ref?: number;
 }
 
 /** Loss, predictions and gradients of a batch. */

@@ -93,8 +93,12 @@ export function sampleLoss(
   // Every silent output is pulled towards threshold through its potential maximum (MODEL.md section 4).
   // Pulling only the target is not enough: outputs pushed late by the cross-entropy fall silent for
   // every class and training collapses (measured on Yin-Yang; README, "Model").
+  // The timing anchor holds the first spike of every firing output around t_ref (LossConfig.t_ref_weight).
+  const anchor = cfg.t_ref_weight ?? 0;
+  const tRef = cfg.t_ref ?? 0;
   for (let i = 0; i < nOut; i++) {
     if (count[i] === 0) loss += cfg.vmax_weight * (theta - out.vmax[i]) / theta;
+    else if (anchor > 0) loss += anchor / 2 * (time[i * cap] - tRef) ** 2;
   }
   if (grads) {
     const { gTime, gVmax, scale } = grads;
@@ -113,6 +117,11 @@ export function sampleLoss(
       }
     }
     for (let i = 0; i < nOut; i++) if (count[i] === 0) gVmax[i] = -cfg.vmax_weight / theta * scale;
+    if (anchor > 0) {
+      for (let i = 0; i < nOut; i++) {
+        if (count[i] > 0) gTime[i * cap] += anchor * (time[i * cap] - tRef) * scale;
+      }
+    }
   }
   return { loss, prediction, decisionTime, tied };
 }

@@ -296,6 +296,11 @@ function checkConfig(c: TrainConfig): void {
     bad(`hidden sizes must be integers >= 1, got [${c.hidden}]`);
   }
   if (!pos(c.loss.tau0)) bad(`loss.tau0 must be a finite number > 0, got ${c.loss.tau0}`);
+  const nonNeg = (x: number | undefined) => x === undefined || (Number.isFinite(x) && x >= 0);
+  if (!nonNeg(c.loss.t_ref_weight)) {
+    bad(`loss.t_ref_weight must be a finite number >= 0, got ${c.loss.t_ref_weight}`);
+  }
+  if (!nonNeg(c.loss.t_ref)) bad(`loss.t_ref must be a finite number >= 0, got ${c.loss.t_ref}`);
 }
 
 /** The checkpoint to continue from, after checking that it belongs to this configuration. */

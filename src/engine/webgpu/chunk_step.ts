@@ -111,9 +111,15 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, chunk: Chunk): Submit
     q.writeBuffer(st.layers[l].params, 0, u);
   }
   if (loss && plan.labels) {
-    const u = new ArrayBuffer(32);
+    const u = new ArrayBuffer(48);
     new Uint32Array(u, 0, 4).set([sizes[L], m, loss.kind === "first-spike" ? 0 : 1, 0]);
-    new Float32Array(u, 16, 4).set([loss.tau0, loss.vmax_weight, plan.scale, 0]);
+    new Float32Array(u, 16, 5).set([
+      loss.tau0,
+      loss.vmax_weight,
+      plan.scale,
+      loss.t_ref_weight ?? 0,
+      loss.t_ref ?? 0,
+    ]);
     q.writeBuffer(st.lossParams, 0, u);
     q.writeBuffer(st.labels, 0, Int32Array.from(plan.labels.subarray(from, from + m)));
   }

@@ -152,7 +152,7 @@ export class WebGpuEngine implements Engine {
     const maxChunk = opts.maxChunk ?? DEFAULT_MAX_CHUNK;
     this.#labels = storageBuffer(gpu, "labels", maxChunk * 4);
     this.#result = storageBuffer(gpu, "result", maxChunk * 16);
-    this.#lossParams = uniformBuffer(gpu, "loss_params", 32);
+    this.#lossParams = uniformBuffer(gpu, "loss_params", 48);
     this.#build(1, 1);
     this.#writeWeights(network.weights);
     for (const w of this.#weights) {

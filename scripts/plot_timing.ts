@@ -11,18 +11,12 @@
 import { lineChartSvg, type Series } from "../src/report/plots.ts";
 import { writePngOrSkip } from "../src/report/png.ts";
 import { writeTextAtomic } from "../src/report/csv.ts";
+import { cumulative } from "../src/train/spike_timing.ts";
 
 const [out, ...pairs] = Deno.args;
 if (!out || pairs.length === 0 || pairs.some((p) => !p.includes("="))) {
   console.error("usage: plot_timing.ts OUT NAME=EVAL_DIR [NAME=EVAL_DIR ...]");
   Deno.exit(2);
-}
-
-/** Cumulative fractions of a histogram. */
-function cumulative(h: number[]): number[] {
-  const total = h.reduce((a, b) => a + b, 0) || 1;
-  let run = 0;
-  return h.map((c) => (run += c) / total);
 }
 
 const series: Series[] = [];

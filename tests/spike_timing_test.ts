@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import type { LayerSpikes } from "../src/engine/engine.ts";
-import { TIMING_BINS, TimingTally } from "../src/train/spike_timing.ts";
+import { cumulative, TIMING_BINS, TimingTally } from "../src/train/spike_timing.ts";
 
 /** A layer of `neurons` x `cap` slots from per-sample, per-neuron spike lists. */
 function layer(samples: number[][][], cap: number): LayerSpikes {
@@ -51,4 +51,9 @@ Deno.test("timing tally: a layer that never fires has no fraction", () => {
   const tally = new TimingTally(1, 10);
   tally.add([layer([[[], []]], 1)], [3]);
   assert.ok(Number.isNaN(tally.result("first output spike").layers[0].fraction_before_decision));
+});
+
+Deno.test("cumulative fractions of a histogram", () => {
+  assert.deepEqual(cumulative([1, 3]), [0.25, 1]);
+  assert.deepEqual(cumulative([0, 0]), [0, 0]);
 });

@@ -3,7 +3,8 @@
  * @module
  */
 import { createReporter } from "../report/progress.ts";
-import { type EvalReport, evaluateModel, type EvaluateOptions, layerNames } from "../train/evaluate.ts";
+import { layerNames } from "../report/layer_names.ts";
+import { type EvalReport, evaluateModel, type EvaluateOptions } from "../train/evaluate.ts";
 
 /** Options of `eval` as commander parses them: those of `evaluateModel`, with `--quiet` for its reporter. */
 export interface EvalCliOptions extends Omit<EvaluateOptions, "reporter"> {

@@ -7,6 +7,7 @@ import { CpuEngine } from "../engine/cpu/cpu_engine.ts";
 import type { Engine, Network, SpikeInput } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
+import { layerNames } from "../report/layer_names.ts";
 import { ioReason, UsageError } from "./errors.ts";
 import { gradsJson, parseSpikeInput, readJsonFile, sampleSpikes, spikesJson } from "./spike_files.ts";
 
@@ -136,7 +137,7 @@ async function rasterOf(title: string, input: SpikeInput, network: Network, laye
   const inputs: number[][] = Array.from({ length: network.sizes[0] }, () => []);
   neuron.forEach((n, k) => inputs[n].push(time[k]));
   inputs.forEach((ts) => ts.sort((a, b) => a - b));
-  const names = layers.map((_, l) => (l === layers.length - 1 ? "output" : `hidden ${l + 1}`));
+  const names = layerNames(layers.length);
   return await rasterSvg({
     title,
     tMax: network.neuron.t_max,

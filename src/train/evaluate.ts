@@ -10,6 +10,7 @@ import type { LossConfig } from "../engine/engine.ts";
 import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
+import { layerNames } from "../report/layer_names.ts";
 import { lineChartSvg } from "../report/plots.ts";
 import { writePngOrSkip } from "../report/png.ts";
 import type { Reporter } from "../report/progress.ts";
@@ -19,7 +20,7 @@ import { defaultTrainConfig } from "./defaults.ts";
 import { createEngine } from "./engine_select.ts";
 import { TrainingError } from "./errors.ts";
 import { evaluateSplit, layerSummaries, type LayerSummary } from "./split_eval.ts";
-import { type SpikeTiming, spikeTiming, TIMING_BINS } from "./spike_timing.ts";
+import { cumulative, type SpikeTiming, spikeTiming, TIMING_BINS } from "./spike_timing.ts";
 
 /** Options of `evaluateModel`. */
 export interface EvaluateOptions {
@@ -225,11 +226,6 @@ async function writeEvalFiles(out: string, report: EvalReport, log: (line: strin
   if (report.timing) await writeTimingFiles(out, report.timing, log);
 }
 
-/** Layer names of a report, e.g. ["hidden 1", "output"]. */
-export function layerNames(layers: number): string[] {
-  return Array.from({ length: layers }, (_, l) => (l === layers - 1 ? "output" : `hidden ${l + 1}`));
-}
-
 /**
  * timing.csv (spikes per sample per time bin, per layer, and the fraction of samples decided in it) and
  * timing.svg/.png: the cumulative fraction of each layer's spikes and of the decisions against time, which
@@ -251,11 +247,6 @@ async function writeTimingFiles(
     ]));
   await writeTextAtomic(`${out}/timing.csv`, toCsv(rows));
   const ends = Array.from({ length: TIMING_BINS }, (_, b) => (b + 1) * w);
-  const cumulative = (h: number[]) => {
-    const total = h.reduce((a, b) => a + b, 0);
-    let run = 0;
-    return h.map((c) => (run += c) / (total || 1));
-  };
   const series = names.map((name, l) => ({
     name: `${name} spikes`,
     x: ends,

@@ -7,6 +7,7 @@ import type { Dataset } from "../data/dataset.ts";
 import type { Engine, LayerSpikes, SpikeInput } from "../engine/engine.ts";
 import { writeTextAtomic } from "../report/csv.ts";
 import { multiPanelSvg, rasterSvg } from "../report/plots.ts";
+import { layerNames } from "../report/layer_names.ts";
 import { writePngOrSkip } from "../report/png.ts";
 import type { TrainConfig } from "./config.ts";
 import type { RunState } from "./run_summary.ts";
@@ -34,6 +35,7 @@ export async function writeRunPlots(
       y: col(`${split}_${metric}`),
     }));
   const layers = engine.spec.sizes.length - 1;
+  const names = layerNames(layers);
   const curves = await multiPanelSvg([
     { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy", series: perSplit("acc") },
     { title: "Loss", xLabel: "epoch", yLabel: "loss per sample", series: perSplit("loss") },
@@ -42,7 +44,7 @@ export async function writeRunPlots(
       xLabel: "epoch",
       yLabel: "spikes per neuron per sample",
       series: Array.from({ length: layers }, (_, l) => ({
-        name: l === layers - 1 ? "output" : `hidden ${l + 1}`,
+        name: names[l],
         x: epochs,
         y: col(`spikes_per_neuron_l${l + 1}`),
       })),
@@ -60,7 +62,7 @@ export async function writeRunPlots(
     layers: [
       { name: "input", spikes: inputSpikes(input, engine.spec.sizes[0]) },
       ...fwd.layers.map((s, l) => ({
-        name: l === layers - 1 ? "output" : `hidden ${l + 1}`,
+        name: names[l],
         spikes: layerSpikes(s),
       })),
     ],

@@ -45,6 +45,16 @@ export interface SpikeTiming {
   readonly decision_histogram: number[];
 }
 
+/**
+ * Cumulative fractions of a histogram, e.g. [1, 3] -> [0.25, 1] (all zeros stay zeros).
+ * @param h counts or means per bin
+ */
+export function cumulative(h: readonly number[]): number[] {
+  const total = h.reduce((a, b) => a + b, 0) || 1;
+  let run = 0;
+  return h.map((c) => (run += c) / total);
+}
+
 /** Running sums of `spikeTiming`, kept apart so that they can be tested on hand-made spikes. */
 export class TimingTally {
   samples = 0;

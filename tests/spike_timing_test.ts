@@ -2,8 +2,13 @@
  * The timing tally of `eval --timing` on hand-made spikes, where every figure can be counted by eye.
  */
 import assert from "node:assert/strict";
-import type { LayerSpikes } from "../src/engine/engine.ts";
-import { cumulative, TIMING_BINS, TimingTally } from "../src/train/spike_timing.ts";
+import type { Split } from "../src/data/dataset.ts";
+import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
+import type { LayerSpikes, LossConfig } from "../src/engine/engine.ts";
+import { evaluateSplit } from "../src/train/split_eval.ts";
+import { cumulative, spikeTiming, TIMING_BINS, TimingTally } from "../src/train/spike_timing.ts";
+import { Rng } from "../src/util/rng.ts";
+import { makeInput, randomEvents, randomNetwork, sampleEvents, spikeTimes } from "./helpers.ts";
 
 /** A layer of `neurons` x `cap` slots from per-sample, per-neuron spike lists. */
 function layer(samples: number[][][], cap: number): LayerSpikes {
@@ -56,4 +61,53 @@ Deno.test("timing tally: a layer that never fires has no fraction", () => {
 Deno.test("cumulative fractions of a histogram", () => {
   assert.deepEqual(cumulative([1, 3]), [0.25, 1]);
   assert.deepEqual(cumulative([0, 0]), [0, 0]);
+});
+
+Deno.test("spikeTiming on the CPU engine: first-spike counts up to the first output spike, multi-spike the window", async () => {
+  const rng = new Rng(5);
+  const neuron = { tau_m: 3, tau_s: 3, theta: 1, t_max: 20, max_spikes: 4 };
+  const network = randomNetwork(rng, neuron, [6, 8, 3]);
+  const samples = Array.from({ length: 7 }, () => randomEvents(rng, 6, { tIn: 4 }));
+  const input = makeInput(samples);
+  // A split that hands out slices of the fixed input; labels do not matter to the timing.
+  const split: Split = {
+    size: samples.length,
+    labels: new Int32Array(samples.length),
+    meanEvents: 0,
+    encode: (indices) => makeInput(Array.from(indices, (s) => sampleEvents(input, s))),
+    batch: (indices) => makeInput(Array.from(indices, (s) => sampleEvents(input, s))),
+  };
+  const engine = new CpuEngine(network, { workers: 1 });
+  try {
+    const first: LossConfig = { kind: "first-spike", tau0: 1, vmax_weight: 1 };
+    const ev = await evaluateSplit(engine, split, 4, first);
+    const fwd = await engine.forward(input);
+    const t = await spikeTiming(engine, split, 4, first, ev.decisionTime);
+    assert.equal(t.decision, "first output spike");
+    // Counted directly from the forward pass: hidden spikes strictly before each sample's first output spike.
+    let before = 0;
+    let all = 0;
+    for (let s = 0; s < samples.length; s++) {
+      const td = Number.isNaN(ev.decisionTime[s]) ? neuron.t_max : ev.decisionTime[s];
+      for (let i = 0; i < 8; i++) {
+        for (const x of spikeTimes(fwd, 0, s, i)) {
+          all++;
+          if (x < td) before++;
+        }
+      }
+    }
+    assert.ok(
+      all > 0 && before > 0 && before < all,
+      `a case with spikes on both sides (${before} of ${all})`,
+    );
+    assert.ok(Math.abs(t.layers[0].spikes_before_decision - before / samples.length) < 1e-12);
+    assert.ok(Math.abs(t.layers[0].spikes - all / samples.length) < 1e-12);
+    assert.equal(t.layers[1].spikes_before_decision, 0);
+    const multi = await spikeTiming(engine, split, 4, { ...first, kind: "multi-spike" }, ev.decisionTime);
+    assert.equal(multi.decision, "end of window");
+    assert.equal(multi.layers[0].fraction_before_decision, 1);
+    assert.equal(multi.decision_histogram.reduce((a, b) => a + b, 0), 0);
+  } finally {
+    engine.dispose();
+  }
 });

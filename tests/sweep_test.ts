@@ -157,6 +157,16 @@ Deno.test("a tiny sweep: shards, resumption, merge", async () => {
     mergeSweeps([a, `${root}/c`], `${root}/d`, NO_PLOTS),
     (e) => e instanceof TrainingError,
   );
+
+  // Seeds added later: the same grid over seed 1 merges into the finished sweep, whose seeds grow.
+  const e = `${root}/e`;
+  await runSweep(tiny(e, { seeds: [1] }), quiet, NO_PLOTS);
+  const grown = await mergeSweeps([merged, e], merged, NO_PLOTS);
+  assert.deepEqual(grown.grid.seeds, [0, 1]);
+  assert.equal(grown.runs_finished, 8);
+  for (const p of grown.points) assert.equal(p.runs, 2);
+  const again2 = await runSweep(tiny(merged, { seeds: [0, 1] }), quiet, NO_PLOTS);
+  assert.deepEqual([again2.ran, again2.skipped], [0, 8]);
   await Deno.remove(root, { recursive: true });
 });
 

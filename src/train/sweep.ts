@@ -146,14 +146,15 @@ export async function runSweep(
 }
 
 /**
- * Joins the shard directories `dirs` (each written by `runSweep` with the same grid) into `out`: copies
- * every finished run not already there into `out/points/`, then writes the sweep's files over all of them.
+ * Joins the sweep directories `dirs` into `out`: shards of one grid, or sweeps of the same grid over other
+ * seeds (seeds added later), whose seeds are joined. Copies every finished run not already there into
+ * `out/points/`, then writes the sweep's files over all of them.
  * @param dirs shard directories
  * @param out destination (may be one of `dirs`)
  * @param options `plots: false` skips sweep.svg/.png; `log` gets the line saying a PNG was skipped (default
  *   stderr)
  * @returns the aggregate written to `out/sweep.json`
- * @throws TrainingError when a directory is not a sweep or the grids differ
+ * @throws TrainingError when a directory is not a sweep or the grids differ in more than their seeds
  */
 export async function mergeSweeps(
   dirs: readonly string[],
@@ -166,12 +167,14 @@ export async function mergeSweeps(
     const s = await readGrid(dir);
     if (!s) throw new TrainingError(`${dir} is not a sweep directory (no sweep.json)`);
     if (spec) {
-      const diff = gridDifference(spec, s);
+      const diff = gridDifference(spec, s, { seeds: false });
       if (diff) throw new TrainingError(`cannot merge ${dir}: its grid differs from ${dirs[0]}'s in ${diff}`);
+      spec = { ...spec, seeds: [...new Set([...spec.seeds, ...s.seeds])].sort((x, y) => x - y) };
     } else spec = s;
   }
   await prepareOutDir(`${out}/points`);
-  await checkSameGrid(out, spec!);
+  // `out` may already hold part of the merge (one of `dirs`, or an earlier merge over fewer seeds).
+  await checkSameGrid(out, spec!, { fewerSeeds: true });
   const all = gridPoints(spec!);
   for (const dir of dirs) {
     if (await sameDir(dir, out)) continue;
@@ -221,19 +224,38 @@ async function readGrid(dir: string): Promise<GridSpec | null> {
   }
 }
 
-/** Refuses to mix two different grids in one directory (a sweep's files describe one grid). */
-async function checkSameGrid(out: string, spec: GridSpec): Promise<void> {
+/**
+ * Refuses to mix two different grids in one directory (a sweep's files describe one grid); with
+ * `fewerSeeds`, a grid over a subset of the seeds is the same grid, grown.
+ */
+async function checkSameGrid(
+  out: string,
+  spec: GridSpec,
+  opts: { fewerSeeds?: boolean } = {},
+): Promise<void> {
   const old = await readGrid(out);
   if (!old) return;
-  const diff = gridDifference(old, spec);
+  const grown = opts.fewerSeeds && old.seeds.every((s) => spec.seeds.includes(s));
+  const diff = gridDifference(old, spec, { seeds: !grown });
   if (diff) {
     throw new TrainingError(`${out} holds a sweep over another grid (${diff}); choose another --out`);
   }
 }
 
-/** The first grid setting that differs, ignoring what may change between sessions (device, workers). */
-function gridDifference(a: GridSpec, b: GridSpec): string | null {
-  for (const k of ["dataset", "taus", "tau_mode", "ratio", "max_spikes", "seeds"] as const) {
+/**
+ * The first grid setting that differs, ignoring what may change between sessions (device, workers), and the
+ * seeds with `seeds: false`.
+ */
+function gridDifference(a: GridSpec, b: GridSpec, opts: { seeds?: boolean } = {}): string | null {
+  const keys = [
+    "dataset",
+    "taus",
+    "tau_mode",
+    "ratio",
+    "max_spikes",
+    ...(opts.seeds === false ? [] : ["seeds"]),
+  ];
+  for (const k of keys as ("dataset" | "taus" | "tau_mode" | "ratio" | "max_spikes" | "seeds")[]) {
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) {
       return `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`;
     }

@@ -41,9 +41,10 @@ export function formatEvalReport(r: EvalReport, out?: string): string {
   ];
   if (r.timing) {
     const names = layerNames(r.timing.layers.length);
-    const window = r.timing.decision === "first output spike" ? "before the decision" : "in the window";
+    const firstSpike = r.timing.decision === "first output spike";
+    const window = firstSpike ? "before the decision" : "in the window";
     // Before the first output spike the output layer has, by definition, not fired: list the hidden layers.
-    const shown = r.timing.decision === "first output spike" ? r.timing.layers.slice(0, -1) : r.timing.layers;
+    const shown = firstSpike ? r.timing.layers.slice(0, -1) : r.timing.layers;
     shown.forEach((l, i) => {
       lines.push(
         `${names[i]}: ${(100 * l.fraction_before_decision).toFixed(1)}% of ${

@@ -115,13 +115,9 @@ export function sampleLoss(
           gTime[i * cap + k] = -dz * Math.exp(-t / cfg.tau0) / cfg.tau0;
         }
       }
+      if (anchor > 0) gTime[i * cap] += anchor * (time[i * cap] - tRef) * scale;
     }
     for (let i = 0; i < nOut; i++) if (count[i] === 0) gVmax[i] = -cfg.vmax_weight / theta * scale;
-    if (anchor > 0) {
-      for (let i = 0; i < nOut; i++) {
-        if (count[i] > 0) gTime[i * cap] += anchor * (time[i * cap] - tRef) * scale;
-      }
-    }
   }
   return { loss, prediction, decisionTime, tied };
 }

@@ -130,7 +130,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
       if (p < 0) silent++;
       if (!Number.isNaN(r.decisionTime[s])) decisions.push(r.decisionTime[s]);
     }
-    const { accuracy, correct, stats } = r;
+    const { accuracy, correct, seconds, stats } = r;
     opts.reporter.stop(`accuracy ${(100 * accuracy).toFixed(2)}% on ${split.size} test samples`);
     let timing: SpikeTiming | undefined;
     if (opts.timing) {
@@ -145,7 +145,6 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
       );
       opts.reporter.stop(`spike timing of ${split.size} test samples`);
     }
-    const seconds = r.seconds;
     const layers = layerSummaries(stats, sizes, split.size);
     const report: EvalReport = {
       format: "multispike-eval",

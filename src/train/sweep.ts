@@ -247,15 +247,8 @@ async function checkSameGrid(
  * seeds with `seeds: false`.
  */
 function gridDifference(a: GridSpec, b: GridSpec, opts: { seeds?: boolean } = {}): string | null {
-  const keys = [
-    "dataset",
-    "taus",
-    "tau_mode",
-    "ratio",
-    "max_spikes",
-    ...(opts.seeds === false ? [] : ["seeds"]),
-  ];
-  for (const k of keys as ("dataset" | "taus" | "tau_mode" | "ratio" | "max_spikes" | "seeds")[]) {
+  for (const k of ["dataset", "taus", "tau_mode", "ratio", "max_spikes", "seeds"] as const) {
+    if (k === "seeds" && opts.seeds === false) continue;
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) {
       return `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`;
     }

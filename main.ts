@@ -73,6 +73,8 @@ export function buildProgram() {
     .addOption(T.batchSize())
     .addOption(T.lr())
     .addOption(T.lrDecay())
+    .addOption(T.weightDecay())
+    .addOption(T.augmentShift())
     .addOption(
       new Option("--tau <T>", "tau_m = tau_s = T").argParser(parsePositive).conflicts(["tauM", "tauS"]),
     )
@@ -144,6 +146,8 @@ export function buildProgram() {
     .addOption(T.batchSize())
     .addOption(T.lr())
     .addOption(T.lrDecay())
+    .addOption(T.weightDecay())
+    .addOption(T.augmentShift())
     .addOption(T.theta())
     .option("--t-max <T>", "end of the time window (fixed across the sweep)", parsePositive)
     .addOption(T.tIn())

@@ -1,6 +1,6 @@
-// adam.wgsl: one Adam step (Kingma & Ba 2015, bias-corrected) of one layer's weights, one thread per
-// weight; mirrors adamStep of src/engine/adam.ts:
-//   m = b1 m + (1-b1) g,  v = b2 v + (1-b2) g^2,  w -= lr (m/c1) / (sqrt(v/c2) + eps)
+// adam.wgsl: one Adam step (Kingma & Ba 2015, bias-corrected; decoupled weight decay as in AdamW) of one
+// layer's weights, one thread per weight; mirrors adamStep of src/engine/adam.ts:
+//   m = b1 m + (1-b1) g,  v = b2 v + (1-b2) g^2,  w = keep w - lr (m/c1) / (sqrt(v/c2) + eps)
 //
 // Dispatch: (min(groups, 65535), ceil(groups / 65535), 1), groups = ceil(n / WG).
 // @group(0) @binding(0) uniform  ap   AdamParams (below)
@@ -21,7 +21,7 @@ struct AdamParams {
   eps: f32,     // e.g. 1e-8
   c1: f32,      // 1 - beta1^step
   c2: f32,      // 1 - beta2^step
-  pad3: f32,
+  keep: f32,    // 1 - lr * weight_decay (1 without decay)
   pad4: f32,
 }
 
@@ -43,5 +43,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let vi = ap.beta2 * v[idx] + (1.0 - ap.beta2) * g * g;
   m[idx] = mi;
   v[idx] = vi;
-  w[idx] -= ap.lr * (mi / ap.c1) / (sqrt(vi / ap.c2) + ap.eps);
+  w[idx] = ap.keep * w[idx] - ap.lr * (mi / ap.c1) / (sqrt(vi / ap.c2) + ap.eps);
 }

@@ -14,6 +14,7 @@ import {
 } from "../src/data/dataset.ts";
 import { parseIdxImages, parseIdxLabels, readIdxBytes } from "../src/data/idx.ts";
 import { ImageSplit } from "../src/data/image_split.ts";
+import { shiftImages, squareSide } from "../src/data/augment.ts";
 import { splitSizes } from "../src/data/image_files.ts";
 import {
   generateYinYang,
@@ -427,4 +428,45 @@ Deno.test("yinyang encoding: x, y, 1-x, 1-y at tIn (1 - v), bias at 0", () => {
   // v = 0 still spikes (at tIn), v = 1 at 0.
   const edge = new YinYangSplit({ xy: Float64Array.of(0, 1), labels: Int32Array.of(0) });
   assert.deepEqual(eventsOf(edge.encode([0], 3), 0), [[0, 3], [1, 0], [2, 0], [3, 3], [4, 0]]);
+});
+
+Deno.test("shiftImages: every pixel moves by its image's (dx, dy), the border is black, nothing else changes", () => {
+  const side = 5, n = 40, maxShift = 2;
+  const src = new Rng(3);
+  const pixels = Uint8Array.from({ length: n * side * side }, () => 1 + src.int(255));
+  const batch = { size: n, pixels, t_in: 5 };
+  const moved = shiftImages(batch, side, maxShift, new Rng(7));
+  // The offsets are the rng's draws in order, dx then dy per image: replay them.
+  const twin = new Rng(7);
+  const seen = new Set<string>();
+  for (let s = 0; s < n; s++) {
+    const dx = twin.int(2 * maxShift + 1) - maxShift;
+    const dy = twin.int(2 * maxShift + 1) - maxShift;
+    seen.add(`${dx},${dy}`);
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const sx = x - dx, sy = y - dy;
+        const inside = sx >= 0 && sx < side && sy >= 0 && sy < side;
+        const want = inside ? pixels[s * 25 + sy * side + sx] : 0;
+        assert.equal(
+          moved.pixels[s * 25 + y * side + x],
+          want,
+          `image ${s} (${dx}, ${dy}) pixel (${x}, ${y})`,
+        );
+      }
+    }
+  }
+  assert.ok(seen.size >= 15, `40 images drew only ${seen.size} of the 25 offsets`);
+  assert.equal(moved.t_in, 5);
+  assert.deepEqual(batch.pixels, pixels, "the input batch is left alone");
+
+  // Float pixels keep their type; a shift of 0 changes nothing.
+  const floats = { size: 1, pixels: Float32Array.from({ length: 9 }, (_, i) => i / 8), t_in: 2 };
+  const same = shiftImages(floats, 3, 0, new Rng(1));
+  assert.ok(same.pixels instanceof Float32Array);
+  assert.deepEqual([...same.pixels], [...floats.pixels]);
+  assert.throws(() => shiftImages(floats, 4, 1, new Rng(1)), /4 x 4/);
+  assert.throws(() => shiftImages(floats, 3, 1.5, new Rng(1)), /integer/);
+  assert.equal(squareSide(784), 28);
+  assert.throws(() => squareSide(5), /not square/);
 });

@@ -272,8 +272,9 @@ export async function compareOnCase(
   bad.close("dL/dt_in", g.inputGrads, gr.inputGrads, tol.grad);
   bad.assertNone(`${c.name}: evaluate/gradients`);
 
-  // One Adam step from the same weights and a fresh optimizer.
-  const adam = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  // One Adam step from the same weights and a fresh optimizer, with weight decay: it shrinks every weight
+  // by lr * 0.5 * |w| (about 5e-3), far beyond the limits below, so an engine that skips it fails.
+  const adam = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.5 };
   const m = await engine.trainStep(sub, labels, c.loss, adam);
   const mr = await ref.trainStep(sub, labels, c.loss, adam);
   assert.equal(m.size, mr.size);

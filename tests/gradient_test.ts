@@ -425,11 +425,11 @@ Deno.test("evaluate agrees with gradients; readout rules (earliest first spike, 
   tie.dispose();
 });
 
-Deno.test("trainStep is Adam (bias-corrected) on the gradient of the batch mean loss", async () => {
+Deno.test("trainStep is AdamW (bias-corrected, decoupled decay) on the gradient of the batch mean loss", async () => {
   const [c] = cases(17, [4, 6, 3], "multi-spike");
   const engine = new CpuEngine(c.network, { workers: 1 });
   const probe = new CpuEngine(c.network, { workers: 1 });
-  const cfg = { lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6 };
+  const cfg = { lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weight_decay: 3 };
   const w = c.network.weights.map((x) => new Float64Array(x));
   const m = w.map((x) => new Float64Array(x.length));
   const v = w.map((x) => new Float64Array(x.length));
@@ -449,7 +449,7 @@ Deno.test("trainStep is Adam (bias-corrected) on the gradient of the batch mean 
         v[l][k] = cfg.beta2 * v[l][k] + (1 - cfg.beta2) * gk * gk;
         const mHat = m[l][k] / (1 - cfg.beta1 ** step);
         const vHat = v[l][k] / (1 - cfg.beta2 ** step);
-        wl[k] -= cfg.lr * mHat / (Math.sqrt(vHat) + cfg.eps);
+        wl[k] = (1 - cfg.lr * cfg.weight_decay) * wl[k] - cfg.lr * mHat / (Math.sqrt(vHat) + cfg.eps);
       }
     });
     const got = await engine.getWeights();

@@ -222,6 +222,65 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
   for (const d of [whole, cut]) await Deno.remove(d, { recursive: true });
 });
 
+Deno.test("image shifts and weight decay change the run, and it still resumes bit-for-bit", async () => {
+  const plain: TrainConfig = {
+    ...defaultTrainConfig("mnist"),
+    hidden: [8],
+    epochs: 2,
+    batch_size: 32,
+    limit_train: 96,
+    limit_test: 64,
+    device: "cpu",
+    workers: 1,
+  };
+  const dirs: string[] = [];
+  const run = async (cfg: TrainConfig, out: string, signal?: AbortSignal, onUpdate?: () => void) => {
+    dirs.push(out);
+    await train(cfg, { out, resume: false, reporter: recorder(onUpdate).reporter, signal, plots: false })
+      .catch((e) => {
+        if (!(e instanceof TrainingInterrupted)) throw e;
+      });
+    return out;
+  };
+  const weightsOf = async (cfg: TrainConfig) =>
+    await modelWeights(`${await run(cfg, await tempDir())}/last_model.json`);
+  const base = await weightsOf(plain);
+  const shifted = await weightsOf({ ...plain, augment_shift: 2 });
+  const decayed = await weightsOf({ ...plain, weight_decay: 1 });
+  assert.notDeepEqual(shifted, base, "--augment-shift changed nothing");
+  assert.notDeepEqual(decayed, base, "--weight-decay changed nothing");
+  const norm = (ws: Float64Array[]) => ws.reduce((a, w) => a + w.reduce((b, x) => b + x * x, 0), 0);
+  assert.ok(
+    norm(decayed) < norm(base),
+    `decay did not shrink the weights: ${norm(decayed)} >= ${norm(base)}`,
+  );
+
+  // Both drawn per epoch from the seed: a run cut in epoch 2 and resumed ends where the whole run does.
+  const cfg = { ...plain, augment_shift: 2, weight_decay: 1 };
+  const whole = await weightsOf(cfg);
+  const ctl = new AbortController();
+  let steps = 0;
+  const cut = await run(cfg, await tempDir(), ctl.signal, () => {
+    if (++steps === 4) ctl.abort();
+  });
+  assert.equal((await readCheckpoint(cut))!.epoch, 1);
+  await train(cfg, { out: cut, resume: true, reporter: recorder().reporter, plots: false });
+  assert.deepEqual(await modelWeights(`${cut}/last_model.json`), whole);
+
+  // Yin-Yang points are not images.
+  const points = await tempDir();
+  dirs.push(points);
+  await assert.rejects(
+    train({ ...TINY, augment_shift: 1 }, {
+      out: points,
+      resume: false,
+      reporter: recorder().reporter,
+    }),
+    (e) => e instanceof TrainingError && /needs an image dataset/.test(e.message),
+  );
+  for (const d of dirs) await Deno.remove(d, { recursive: true });
+});
+
 Deno.test("a checkpoint from another configuration is refused", async () => {
   const out = await tempDir();
   await train({ ...TINY, epochs: 1 }, { out, resume: false, reporter: recorder().reporter, plots: false });

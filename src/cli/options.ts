@@ -41,6 +41,14 @@ export const trainingOptions = {
       .argParser(
         parseFraction,
       ),
+  weightDecay: () =>
+    new Option("--weight-decay <d>", "decoupled weight decay (AdamW): each step takes lr * d * w off w")
+      .argParser(parseNonNegative),
+  augmentShift: () =>
+    new Option(
+      "--augment-shift <px>",
+      "images: move each training image by up to px pixels along each axis, anew every epoch (0 = off)",
+    ).argParser(parseNonNegativeInt),
   theta: () => new Option("--theta <x>", "firing threshold").argParser(parsePositive),
   tIn: () =>
     new Option("--t-in <T>", "input window: a pixel of intensity x spikes at t_in * (1 - x)").argParser(

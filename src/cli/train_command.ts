@@ -21,6 +21,8 @@ export interface TrainCliOptions {
   readonly batchSize?: number;
   readonly lr?: number;
   readonly lrDecay?: number;
+  readonly weightDecay?: number;
+  readonly augmentShift?: number;
   /** tau_m = tau_s = tau. */
   readonly tau?: number;
   readonly tauM?: number;
@@ -87,6 +89,9 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     batch_size: o.batchSize ?? base.batch_size,
     lr: o.lr ?? base.lr,
     lr_decay: o.lrDecay ?? base.lr_decay,
+    // Absent means off, as with the anchor above.
+    ...(o.weightDecay !== undefined ? { weight_decay: o.weightDecay } : {}),
+    ...(o.augmentShift !== undefined ? { augment_shift: o.augmentShift } : {}),
     seed: o.seed ?? base.seed,
     device: o.device ?? base.device,
     limit_train: o.limitTrain ?? base.limit_train,

@@ -1,6 +1,6 @@
 /**
- * Adam (Kingma & Ba 2015) with bias correction, on flat arrays; the WebGPU engine's `adam.wgsl` applies
- * the same update.
+ * Adam (Kingma & Ba 2015) with bias correction and optional decoupled weight decay (AdamW), on flat
+ * arrays; the WebGPU engine's `adam.wgsl` applies the same update.
  * @module
  */
 import type { AdamConfig, AdamState } from "./engine.ts";
@@ -26,6 +26,8 @@ export function adamStep(
 ): void {
   state.step++;
   const { lr, beta1, beta2, eps } = cfg;
+  // The decay shrinks the weight before the gradient step, as PyTorch's AdamW does.
+  const keep = 1 - lr * (cfg.weight_decay ?? 0);
   const c1 = 1 - Math.pow(beta1, state.step);
   const c2 = 1 - Math.pow(beta2, state.step);
   for (let l = 0; l < weights.length; l++) {
@@ -37,7 +39,7 @@ export function adamStep(
       const gi = g[i];
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-      w[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + eps);
+      w[i] = keep * w[i] - lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + eps);
     }
   }
 }

@@ -189,6 +189,8 @@ export interface AdamConfig {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
+  /** Decoupled weight decay (AdamW, Loshchilov & Hutter 2019): w -= lr * weight_decay * w (absent = 0). */
+  readonly weight_decay?: number;
 }
 
 /** Optimizer state for checkpoints: moments per layer and step count. */

@@ -28,6 +28,13 @@ export interface TrainConfig {
   readonly lr: number;
   /** Learning rate multiplied by this after every epoch (exponential schedule), e.g. 0.95. */
   readonly lr_decay: number;
+  /** Decoupled weight decay (AdamW): every step also takes lr * weight_decay * w off w (absent = 0, off). */
+  readonly weight_decay?: number;
+  /**
+   * Images only: every training image moved by up to this many pixels along each axis, drawn anew each
+   * time it is seen (absent = 0, off). Validation and test images are never moved.
+   */
+  readonly augment_shift?: number;
   readonly seed: number;
   readonly device: DeviceChoice;
   /** Use only the first N training samples (0 = all). */

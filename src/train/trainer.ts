@@ -10,9 +10,18 @@
  * - `checkpoint.json`: the state after the last finished epoch.
  * @module
  */
+import { shiftImages, squareSide } from "../data/augment.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
+import { ImageSplit } from "../data/image_split.ts";
 import { ADAM_DEFAULTS } from "../engine/adam.ts";
-import { addStats, emptyStats, type Engine, type Network } from "../engine/engine.ts";
+import {
+  addStats,
+  emptyStats,
+  type Engine,
+  type EngineInput,
+  isImageBatch,
+  type Network,
+} from "../engine/engine.ts";
 import { initWeights } from "../model/init.ts";
 import { modelFileJson } from "../model/model_file.ts";
 import { validateNeuronParams } from "../model/params.ts";
@@ -80,6 +89,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     limitTest: config.limit_test,
   });
   const sizes = [data.inputSize, ...config.hidden, data.classes];
+  if ((config.augment_shift ?? 0) > 0) checkAugmentable(data);
   const spec = { neuron: config.neuron, sizes };
   if (ck && ck.weights.some((w, l) => w.length !== sizes[l] * sizes[l + 1])) {
     throw new TrainingError(
@@ -115,6 +125,27 @@ function shuffleSeed(seed: number): number {
   return (Math.imul(seed, 0x9e3779b1) + 0x5bd1e995) >>> 0;
 }
 
+/**
+ * Seeds the image shifts of one epoch. One stream per epoch, not one per run, so that a resumed run draws
+ * the same shifts without a second generator state in the checkpoint.
+ */
+function augmentSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed + 1, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35)) >>> 0;
+}
+
+/** Shifting needs square images: reject other datasets before any work. */
+function checkAugmentable(data: Dataset): void {
+  if (!(data.train instanceof ImageSplit)) {
+    throw new TrainingError(`augment_shift needs an image dataset; ${data.name} is not one`);
+  }
+  try {
+    squareSide(data.inputSize);
+  } catch (e) {
+    if (e instanceof RangeError) throw new TrainingError(`augment_shift: ${e.message}`);
+    throw e;
+  }
+}
+
 async function runEpochs(
   engine: Engine,
   data: Dataset,
@@ -133,6 +164,8 @@ async function runEpochs(
   const n = data.train.size;
   const bs = config.batch_size;
   const steps = Math.ceil(n / bs);
+  const shift = config.augment_shift ?? 0;
+  const adam = { ...ADAM_DEFAULTS, weight_decay: config.weight_decay ?? 0 };
   const interrupted = (epoch: number) =>
     new TrainingInterrupted(
       `interrupted during epoch ${
@@ -144,6 +177,13 @@ async function runEpochs(
     const t0 = performance.now();
     const lr = config.lr * Math.pow(config.lr_decay, epoch);
     const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+    const shiftRng = new Rng(augmentSeed(config.seed, epoch));
+    const trainBatch = (idx: Int32Array): EngineInput => {
+      const batch = data.train.batch(idx, config.t_in);
+      return shift > 0 && isImageBatch(batch)
+        ? shiftImages(batch, squareSide(data.inputSize), shift, shiftRng)
+        : batch;
+    };
     reporter.start(`epoch ${epoch + 1}/${config.epochs}`, steps);
     let lossSum = 0;
     let correct = 0;
@@ -160,10 +200,7 @@ async function runEpochs(
       }
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
       const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
-      return engine.trainStep(data.train.batch(idx, config.t_in), labels, config.loss, {
-        ...ADAM_DEFAULTS,
-        lr,
-      });
+      return engine.trainStep(trainBatch(idx), labels, config.loss, { ...adam, lr });
     }, (step, m) => {
       if (!Number.isFinite(m.loss)) {
         reporter.stop("diverged");
@@ -301,6 +338,11 @@ function checkConfig(c: TrainConfig): void {
     bad(`loss.t_ref_weight must be a finite number >= 0, got ${c.loss.t_ref_weight}`);
   }
   if (!nonNeg(c.loss.t_ref)) bad(`loss.t_ref must be a finite number >= 0, got ${c.loss.t_ref}`);
+  if (!nonNeg(c.weight_decay)) bad(`weight_decay must be a finite number >= 0, got ${c.weight_decay}`);
+  const shift = c.augment_shift;
+  if (shift !== undefined && !(Number.isInteger(shift) && shift >= 0)) {
+    bad(`augment_shift must be an integer >= 0, got ${shift}`);
+  }
 }
 
 /** The checkpoint to continue from, after checking that it belongs to this configuration. */

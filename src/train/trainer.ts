@@ -165,6 +165,7 @@ async function runEpochs(
   const bs = config.batch_size;
   const steps = Math.ceil(n / bs);
   const shift = config.augment_shift ?? 0;
+  const side = shift > 0 ? squareSide(data.inputSize) : 0;
   const adam = { ...ADAM_DEFAULTS, weight_decay: config.weight_decay ?? 0 };
   const interrupted = (epoch: number) =>
     new TrainingInterrupted(
@@ -180,9 +181,7 @@ async function runEpochs(
     const shiftRng = new Rng(augmentSeed(config.seed, epoch));
     const trainBatch = (idx: Int32Array): EngineInput => {
       const batch = data.train.batch(idx, config.t_in);
-      return shift > 0 && isImageBatch(batch)
-        ? shiftImages(batch, squareSide(data.inputSize), shift, shiftRng)
-        : batch;
+      return shift > 0 && isImageBatch(batch) ? shiftImages(batch, side, shift, shiftRng) : batch;
     };
     reporter.start(`epoch ${epoch + 1}/${config.epochs}`, steps);
     let lossSum = 0;

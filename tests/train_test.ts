@@ -225,6 +225,7 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
 Deno.test("image shifts and weight decay change the run, and it still resumes bit-for-bit", async () => {
   const plain: TrainConfig = {
     ...defaultTrainConfig("mnist"),
+    augment_shift: 0,
     hidden: [8],
     epochs: 2,
     batch_size: 32,

@@ -20,6 +20,8 @@ interface DatasetDefaults {
   readonly lr_decay: number;
   /** Temperature of the first-spike readout (LossConfig.tau0), e.g. 0.5. */
   readonly tau0: number;
+  /** Images moved by up to this many pixels in training (TrainConfig.augment_shift); 0 = off. */
+  readonly augment_shift: number;
 }
 
 /** One row per dataset. */
@@ -28,14 +30,43 @@ const TABLE: Record<DatasetName, DatasetDefaults> = {
   // t_in 5, lr 1e-3: 95.8% test (seed 0, 30 epochs); t_in 2, lr 3e-3: 86.3-88.2% over seeds 0-2.
   // The readout temperature matters most (seed 0, 30 epochs, test): tau0 2: 93.3%, 1: 95.8%, 0.5: 96.8%,
   // 0.25: 97.6%, 0.1: 98.0% (best validation accuracy of the grid, 97.6%).
-  yinyang: { hidden: [120], t_in: 5, epochs: 30, batch_size: 32, lr: 1e-3, lr_decay: 0.95, tau0: 0.1 },
+  yinyang: {
+    hidden: [120],
+    t_in: 5,
+    epochs: 30,
+    batch_size: 32,
+    lr: 1e-3,
+    lr_decay: 0.95,
+    tau0: 0.1,
+    augment_shift: 0,
+  },
   // 784-800-10, the paper's non-convolutional setting. lr 3e-3: 84.5% after 10k MNIST samples against 80%
   // with 1e-3 (same seed); 94.2% test after one epoch. 3 epochs of 10k samples, validation accuracy:
   // tau0 2: 91.5%, 1: 94.9%, 0.5: 95.6%, 0.25: 95.2%; hidden_vmax_weight 1e-2: 91.2%.
   // 10 epochs: with these settings validation accuracy peaked at epoch 5 (97.2%) and stayed within 0.25 points
-  // of it to epoch 10 while training accuracy kept rising (README, "Results").
-  mnist: { hidden: [800], t_in: 5, epochs: 10, batch_size: 64, lr: 3e-3, lr_decay: 0.9, tau0: 0.5 },
-  "fashion-mnist": { hidden: [800], t_in: 5, epochs: 20, batch_size: 64, lr: 3e-3, lr_decay: 0.9, tau0: 0.5 },
+  // of it to epoch 10 while training accuracy kept rising (README, "Results"). Shifting training images by
+  // up to one pixel: 94.5% against 92.7% on the 10k-sample proxy (6 epochs; 2 pixels: 93.3%), and on all of
+  // MNIST 97.07% test after 5 epochs against 96.39% (seed 0).
+  mnist: {
+    hidden: [800],
+    t_in: 5,
+    epochs: 10,
+    batch_size: 64,
+    lr: 3e-3,
+    lr_decay: 0.9,
+    tau0: 0.5,
+    augment_shift: 1,
+  },
+  "fashion-mnist": {
+    hidden: [800],
+    t_in: 5,
+    epochs: 20,
+    batch_size: 64,
+    lr: 3e-3,
+    lr_decay: 0.9,
+    tau0: 0.5,
+    augment_shift: 0,
+  },
 };
 
 /**
@@ -61,6 +92,8 @@ export function defaultTrainConfig(dataset: DatasetName): TrainConfig {
     batch_size: row.batch_size,
     lr: row.lr,
     lr_decay: row.lr_decay,
+    // Left out when off, so that checkpoints from before the option existed still resume.
+    ...(row.augment_shift > 0 ? { augment_shift: row.augment_shift } : {}),
     seed: 0,
     device: "auto",
     limit_train: 0,

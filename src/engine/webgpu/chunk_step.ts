@@ -127,10 +127,10 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, chunk: Chunk): Submit
     const a = plan.adam;
     const c1 = 1 - Math.pow(a.beta1, st.adamStep);
     const c2 = 1 - Math.pow(a.beta2, st.adamStep);
+    const keep = 1 - a.lr * (a.weight_decay ?? 0);
     for (const w of st.weights) {
       const u = new ArrayBuffer(48);
       new Uint32Array(u, 0, 4).set([w.size, 0, 0, 0]);
-      const keep = 1 - a.lr * (a.weight_decay ?? 0);
       new Float32Array(u, 16, 8).set([a.lr, a.beta1, a.beta2, a.eps, c1, c2, keep, 0]);
       q.writeBuffer(w.adamParams, 0, u);
     }

@@ -75,6 +75,8 @@ export function buildProgram() {
     .addOption(T.lrDecay())
     .addOption(T.weightDecay())
     .addOption(T.augmentShift())
+    .addOption(T.augmentFlip())
+    .addOption(T.noAugmentFlip())
     .addOption(
       new Option("--tau <T>", "tau_m = tau_s = T").argParser(parsePositive).conflicts(["tauM", "tauS"]),
     )
@@ -148,6 +150,8 @@ export function buildProgram() {
     .addOption(T.lrDecay())
     .addOption(T.weightDecay())
     .addOption(T.augmentShift())
+    .addOption(T.augmentFlip())
+    .addOption(T.noAugmentFlip())
     .addOption(T.theta())
     .option("--t-max <T>", "end of the time window (fixed across the sweep)", parsePositive)
     .addOption(T.tIn())

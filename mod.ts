@@ -17,7 +17,7 @@
 export type * from "./src/engine/engine.ts";
 export { addStats, emptyStats, isImageBatch } from "./src/engine/engine.ts";
 export { encodeImages } from "./src/data/encode.ts";
-export { shiftImages, squareSide } from "./src/data/augment.ts";
+export { flipImages, shiftImages, squareSide } from "./src/data/augment.ts";
 export { CpuEngine, type CpuEngineOptions } from "./src/engine/cpu/cpu_engine.ts";
 export {
   createWebGpuEngine,

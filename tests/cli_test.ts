@@ -75,6 +75,10 @@ Deno.test("train options override the dataset defaults field by field", () => {
   assert.equal(split.data_dir, "/d");
   assert.equal(split.workers, 1);
   assert.equal(base.neuron.tau_m, defaultTrainConfig("yinyang").neuron.tau_m, "base untouched");
+  // Off unless asked for, and then written down either way (--augment-flip / --no-augment-flip).
+  assert.equal("augment_flip" in base, false);
+  assert.equal(trainConfigFromOptions(base, { augmentFlip: true }).augment_flip, true);
+  assert.equal(trainConfigFromOptions(base, { augmentFlip: false }).augment_flip, false);
 });
 
 Deno.test("sweep options: preset, overrides, defaults, contradictions", () => {

@@ -14,7 +14,7 @@ import {
 } from "../src/data/dataset.ts";
 import { parseIdxImages, parseIdxLabels, readIdxBytes } from "../src/data/idx.ts";
 import { ImageSplit } from "../src/data/image_split.ts";
-import { shiftImages, squareSide } from "../src/data/augment.ts";
+import { flipImages, shiftImages, squareSide } from "../src/data/augment.ts";
 import { splitSizes } from "../src/data/image_files.ts";
 import {
   generateYinYang,
@@ -428,6 +428,36 @@ Deno.test("yinyang encoding: x, y, 1-x, 1-y at tIn (1 - v), bias at 0", () => {
   // v = 0 still spikes (at tIn), v = 1 at 0.
   const edge = new YinYangSplit({ xy: Float64Array.of(0, 1), labels: Int32Array.of(0) });
   assert.deepEqual(eventsOf(edge.encode([0], 3), 0), [[0, 3], [1, 0], [2, 0], [3, 3], [4, 0]]);
+});
+
+Deno.test("flipImages: the images its coin picks are mirrored left to right, the others are untouched", () => {
+  const side = 5, n = 40;
+  const src = new Rng(4);
+  const pixels = Float32Array.from({ length: n * side * side }, () => src.next());
+  const before = pixels.slice();
+  const flipped = flipImages({ size: n, pixels, t_in: 3 }, side, new Rng(9));
+  assert.deepEqual(pixels, before, "the input batch is left alone");
+  // One draw per image, 1 = mirror: replay them.
+  const twin = new Rng(9);
+  let mirrored = 0;
+  for (let s = 0; s < n; s++) {
+    const flip = twin.int(2) === 1;
+    if (flip) mirrored++;
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const sx = flip ? side - 1 - x : x;
+        assert.equal(
+          flipped.pixels[s * 25 + y * side + x],
+          pixels[s * 25 + y * side + sx],
+          `image ${s} (${x}, ${y})`,
+        );
+      }
+    }
+  }
+  assert.ok(mirrored >= 10 && mirrored <= 30, `${mirrored} of 40 images mirrored`);
+  assert.ok(flipped.pixels instanceof Float32Array);
+  assert.equal(flipped.t_in, 3);
+  assert.throws(() => flipImages({ size: 2, pixels, t_in: 3 }, side, new Rng(1)), /2 images of 5 x 5/);
 });
 
 Deno.test("shiftImages: every pixel moves by its image's (dx, dy), the border is black, nothing else changes", () => {

@@ -222,7 +222,7 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
   for (const d of [whole, cut]) await Deno.remove(d, { recursive: true });
 });
 
-Deno.test("image shifts and weight decay change the run, and it still resumes bit-for-bit", async () => {
+Deno.test("image shifts, mirroring and weight decay change the run, and it still resumes bit-for-bit", async () => {
   const plain: TrainConfig = {
     ...defaultTrainConfig("mnist"),
     augment_shift: 0,
@@ -248,7 +248,11 @@ Deno.test("image shifts and weight decay change the run, and it still resumes bi
   const base = await weightsOf(plain);
   const shifted = await weightsOf({ ...plain, augment_shift: 2 });
   const decayed = await weightsOf({ ...plain, weight_decay: 1 });
+  const mirrored = await weightsOf({ ...plain, augment_flip: true });
   assert.notDeepEqual(shifted, base, "--augment-shift changed nothing");
+  assert.notDeepEqual(mirrored, base, "--augment-flip changed nothing");
+  // Off is off: an explicit false trains what an absent field does.
+  assert.deepEqual(await weightsOf({ ...plain, augment_flip: false }), base);
   assert.notDeepEqual(decayed, base, "--weight-decay changed nothing");
   const norm = (ws: Float64Array[]) => ws.reduce((a, w) => a + w.reduce((b, x) => b + x * x, 0), 0);
   assert.ok(
@@ -257,7 +261,7 @@ Deno.test("image shifts and weight decay change the run, and it still resumes bi
   );
 
   // Both drawn per epoch from the seed: a run cut in epoch 2 and resumed ends where the whole run does.
-  const cfg = { ...plain, augment_shift: 2, weight_decay: 1 };
+  const cfg = { ...plain, augment_shift: 2, augment_flip: true, weight_decay: 1 };
   const whole = await weightsOf(cfg);
   const ctl = new AbortController();
   let steps = 0;
@@ -278,6 +282,10 @@ Deno.test("image shifts and weight decay change the run, and it still resumes bi
       reporter: recorder().reporter,
     }),
     (e) => e instanceof TrainingError && /needs an image dataset/.test(e.message),
+  );
+  await assert.rejects(
+    train({ ...TINY, augment_flip: true }, { out: points, resume: false, reporter: recorder().reporter }),
+    (e) => e instanceof TrainingError && /augment_flip needs an image dataset/.test(e.message),
   );
   for (const d of dirs) await Deno.remove(d, { recursive: true });
 });

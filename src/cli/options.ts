@@ -49,6 +49,10 @@ export const trainingOptions = {
       "--augment-shift <px>",
       "images: move each training image by up to px pixels along each axis, anew every epoch (0 = off)",
     ).argParser(parseNonNegativeInt),
+  augmentFlip: () =>
+    new Option("--augment-flip", "images: mirror each training image left to right with probability 1/2"),
+  noAugmentFlip: () =>
+    new Option("--no-augment-flip", "images: no mirroring (where a dataset's default has it)"),
   theta: () => new Option("--theta <x>", "firing threshold").argParser(parsePositive),
   tIn: () =>
     new Option("--t-in <T>", "input window: a pixel of intensity x spikes at t_in * (1 - x)").argParser(

@@ -23,6 +23,7 @@ export interface TrainCliOptions {
   readonly lrDecay?: number;
   readonly weightDecay?: number;
   readonly augmentShift?: number;
+  readonly augmentFlip?: boolean;
   /** tau_m = tau_s = tau. */
   readonly tau?: number;
   readonly tauM?: number;
@@ -92,6 +93,7 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     // Absent means off, as with the anchor above.
     ...(o.weightDecay !== undefined ? { weight_decay: o.weightDecay } : {}),
     ...(o.augmentShift !== undefined ? { augment_shift: o.augmentShift } : {}),
+    ...(o.augmentFlip !== undefined ? { augment_flip: o.augmentFlip } : {}),
     seed: o.seed ?? base.seed,
     device: o.device ?? base.device,
     limit_train: o.limitTrain ?? base.limit_train,

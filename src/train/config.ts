@@ -35,6 +35,11 @@ export interface TrainConfig {
    * time it is seen (absent = 0, off). Validation and test images are never moved.
    */
   readonly augment_shift?: number;
+  /**
+   * Images only: every training image mirrored left to right with probability 1/2, drawn anew each time it
+   * is seen (absent = false, off). Meant for clothes, not digits.
+   */
+  readonly augment_flip?: boolean;
   readonly seed: number;
   readonly device: DeviceChoice;
   /** Use only the first N training samples (0 = all). */

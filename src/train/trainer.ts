@@ -10,7 +10,7 @@
  * - `checkpoint.json`: the state after the last finished epoch.
  * @module
  */
-import { shiftImages, squareSide } from "../data/augment.ts";
+import { flipImages, shiftImages, squareSide } from "../data/augment.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { ImageSplit } from "../data/image_split.ts";
 import { ADAM_DEFAULTS } from "../engine/adam.ts";
@@ -89,7 +89,8 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     limitTest: config.limit_test,
   });
   const sizes = [data.inputSize, ...config.hidden, data.classes];
-  if ((config.augment_shift ?? 0) > 0) checkAugmentable(data);
+  if ((config.augment_shift ?? 0) > 0) checkAugmentable(data, "augment_shift");
+  if (config.augment_flip) checkAugmentable(data, "augment_flip");
   const spec = { neuron: config.neuron, sizes };
   if (ck && ck.weights.some((w, l) => w.length !== sizes[l] * sizes[l + 1])) {
     throw new TrainingError(
@@ -133,15 +134,23 @@ function augmentSeed(seed: number, epoch: number): number {
   return (Math.imul(seed + 1, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35)) >>> 0;
 }
 
-/** Shifting needs square images: reject other datasets before any work. */
-function checkAugmentable(data: Dataset): void {
+/**
+ * Seeds the mirroring of one epoch: a stream of its own, so that turning flips on leaves the shifts drawn
+ * for a seed as they were.
+ */
+function flipSeed(seed: number, epoch: number): number {
+  return (augmentSeed(seed, epoch) ^ 0x27d4eb2f) >>> 0;
+}
+
+/** Shifting and mirroring need square images: reject other datasets before any work. */
+function checkAugmentable(data: Dataset, option: string): void {
   if (!(data.train instanceof ImageSplit)) {
-    throw new TrainingError(`augment_shift needs an image dataset; ${data.name} is not one`);
+    throw new TrainingError(`${option} needs an image dataset; ${data.name} is not one`);
   }
   try {
     squareSide(data.inputSize);
   } catch (e) {
-    if (e instanceof RangeError) throw new TrainingError(`augment_shift: ${e.message}`);
+    if (e instanceof RangeError) throw new TrainingError(`${option}: ${e.message}`);
     throw e;
   }
 }
@@ -165,7 +174,8 @@ async function runEpochs(
   const bs = config.batch_size;
   const steps = Math.ceil(n / bs);
   const shift = config.augment_shift ?? 0;
-  const side = shift > 0 ? squareSide(data.inputSize) : 0;
+  const flip = config.augment_flip === true;
+  const side = shift > 0 || flip ? squareSide(data.inputSize) : 0;
   const adam = { ...ADAM_DEFAULTS, weight_decay: config.weight_decay ?? 0 };
   const interrupted = (epoch: number) =>
     new TrainingInterrupted(
@@ -179,9 +189,12 @@ async function runEpochs(
     const lr = config.lr * Math.pow(config.lr_decay, epoch);
     const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
     const shiftRng = new Rng(augmentSeed(config.seed, epoch));
+    const flipRng = new Rng(flipSeed(config.seed, epoch));
     const trainBatch = (idx: Int32Array): EngineInput => {
-      const batch = data.train.batch(idx, config.t_in);
-      return shift > 0 && isImageBatch(batch) ? shiftImages(batch, side, shift, shiftRng) : batch;
+      let batch = data.train.batch(idx, config.t_in);
+      if (shift > 0 && isImageBatch(batch)) batch = shiftImages(batch, side, shift, shiftRng);
+      if (flip && isImageBatch(batch)) batch = flipImages(batch, side, flipRng);
+      return batch;
     };
     reporter.start(`epoch ${epoch + 1}/${config.epochs}`, steps);
     let lossSum = 0;
@@ -341,6 +354,9 @@ function checkConfig(c: TrainConfig): void {
   const shift = c.augment_shift;
   if (shift !== undefined && !(Number.isInteger(shift) && shift >= 0)) {
     bad(`augment_shift must be an integer >= 0, got ${shift}`);
+  }
+  if (c.augment_flip !== undefined && typeof c.augment_flip !== "boolean") {
+    bad(`augment_flip must be true or false, got ${JSON.stringify(c.augment_flip)}`);
   }
 }
 

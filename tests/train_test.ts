@@ -4,6 +4,7 @@
  * `eval`.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
 import type {
   AdamConfig,
@@ -272,21 +273,20 @@ Deno.test("image shifts, mirroring and weight decay change the run, and it still
   await train(cfg, { out: cut, resume: true, reporter: recorder().reporter, plots: false });
   assert.deepEqual(await modelWeights(`${cut}/last_model.json`), whole);
 
-  // Yin-Yang points are not images.
-  const points = await tempDir();
-  dirs.push(points);
-  await assert.rejects(
-    train({ ...TINY, augment_shift: 1 }, {
-      out: points,
-      resume: false,
-      reporter: recorder().reporter,
-    }),
-    (e) => e instanceof TrainingError && /needs an image dataset/.test(e.message),
-  );
-  await assert.rejects(
-    train({ ...TINY, augment_flip: true }, { out: points, resume: false, reporter: recorder().reporter }),
-    (e) => e instanceof TrainingError && /augment_flip needs an image dataset/.test(e.message),
-  );
+  // Yin-Yang points are not images: refused before --out is created.
+  const points = `${await tempDir()}/never`;
+  dirs.push(dirname(points));
+  const refusals: [Partial<TrainConfig>, string][] = [
+    [{ augment_shift: 1 }, "augment_shift"],
+    [{ augment_flip: true }, "augment_flip"],
+  ];
+  for (const [cfg, option] of refusals) {
+    await assert.rejects(
+      train({ ...TINY, ...cfg }, { out: points, resume: false, reporter: recorder().reporter }),
+      (e) => e instanceof TrainingError && e.message.includes(`${option} needs an image dataset`),
+    );
+  }
+  await assert.rejects(Deno.stat(points), Deno.errors.NotFound);
   for (const d of dirs) await Deno.remove(d, { recursive: true });
 });
 

@@ -12,7 +12,6 @@
  */
 import { flipImages, shiftImages, squareSide } from "../data/augment.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
-import { ImageSplit } from "../data/image_split.ts";
 import { ADAM_DEFAULTS } from "../engine/adam.ts";
 import {
   addStats,
@@ -142,11 +141,8 @@ function flipSeed(seed: number, epoch: number): number {
   return (augmentSeed(seed, epoch) ^ 0x27d4eb2f) >>> 0;
 }
 
-/** Shifting and mirroring need square images: reject other datasets before any work. */
+/** Shifting and mirroring need square images (the image datasets are checked by name in `checkConfig`). */
 function checkAugmentable(data: Dataset, option: string): void {
-  if (!(data.train instanceof ImageSplit)) {
-    throw new TrainingError(`${option} needs an image dataset; ${data.name} is not one`);
-  }
   try {
     squareSide(data.inputSize);
   } catch (e) {
@@ -358,6 +354,9 @@ function checkConfig(c: TrainConfig): void {
   if (c.augment_flip !== undefined && typeof c.augment_flip !== "boolean") {
     bad(`augment_flip must be true or false, got ${JSON.stringify(c.augment_flip)}`);
   }
+  // Checked here, before --out is created: Yin-Yang samples are points, not images.
+  const augment = (shift ?? 0) > 0 ? "augment_shift" : c.augment_flip ? "augment_flip" : null;
+  if (augment && c.dataset === "yinyang") bad(`${augment} needs an image dataset; yinyang is not one`);
 }
 
 /** The checkpoint to continue from, after checking that it belongs to this configuration. */

@@ -58,8 +58,8 @@ export function shiftImages(batch: ImageBatch, side: number, maxShift: number, r
 }
 
 /**
- * A copy of `batch` in which every image is mirrored left to right with probability 1/2: for clothes
- * (Fashion-MNIST) a mirrored image is as likely as the original, unlike for digits.
+ * A copy of `batch` in which every image is mirrored left to right with probability 1/2: for classes whose
+ * mirror images look alike, which digits are not (on Fashion-MNIST it did not help: README, "Results").
  * @param batch images, (size, side * side) intensities
  * @param side image width and height, e.g. 28
  * @param rng source of the coin flips: one draw per image

@@ -37,7 +37,7 @@ export interface TrainConfig {
   readonly augment_shift?: number;
   /**
    * Images only: every training image mirrored left to right with probability 1/2, drawn anew each time it
-   * is seen (absent = false, off). Meant for clothes, not digits.
+   * is seen (absent = false, off). For classes whose mirror images look alike, which digits are not.
    */
   readonly augment_flip?: boolean;
   readonly seed: number;

@@ -261,7 +261,8 @@ Deno.test("image shifts, mirroring and weight decay change the run, and it still
     `decay did not shrink the weights: ${norm(decayed)} >= ${norm(base)}`,
   );
 
-  // Both drawn per epoch from the seed: a run cut in epoch 2 and resumed ends where the whole run does.
+  // Shifts and flips are drawn per epoch from the seed: a run cut in epoch 2 and resumed ends where the whole
+  // run does.
   const cfg = { ...plain, augment_shift: 2, augment_flip: true, weight_decay: 1 };
   const whole = await weightsOf(cfg);
   const ctl = new AbortController();

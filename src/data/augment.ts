@@ -20,6 +20,15 @@ export function squareSide(inputSize: number): number {
   return side;
 }
 
+/** Pixels per image of `batch` after checking it holds `batch.size` images of side x side; `caller` names the error. */
+function checkSquareBatch(batch: ImageBatch, side: number, caller: string): number {
+  const d = side * side;
+  if (batch.pixels.length !== batch.size * d) {
+    throw new RangeError(`${caller} needs ${batch.size} images of ${side} x ${side} pixels`);
+  }
+  return d;
+}
+
 /**
  * A copy of `batch` with every image shifted by its own random offset.
  * @param batch images, (size, side * side) intensities
@@ -33,10 +42,7 @@ export function squareSide(inputSize: number): number {
  * ```
  */
 export function shiftImages(batch: ImageBatch, side: number, maxShift: number, rng: Rng): ImageBatch {
-  const d = side * side;
-  if (batch.pixels.length !== batch.size * d) {
-    throw new RangeError(`shiftImages needs ${batch.size} images of ${side} x ${side} pixels`);
-  }
+  const d = checkSquareBatch(batch, side, "shiftImages");
   if (!Number.isInteger(maxShift) || maxShift < 0) {
     throw new RangeError(`maxShift must be an integer >= 0, got ${maxShift}`);
   }
@@ -70,10 +76,7 @@ export function shiftImages(batch: ImageBatch, side: number, maxShift: number, r
  * ```
  */
 export function flipImages(batch: ImageBatch, side: number, rng: Rng): ImageBatch {
-  const d = side * side;
-  if (batch.pixels.length !== batch.size * d) {
-    throw new RangeError(`flipImages needs ${batch.size} images of ${side} x ${side} pixels`);
-  }
+  const d = checkSquareBatch(batch, side, "flipImages");
   const src = batch.pixels;
   const out = src.slice();
   for (let s = 0; s < batch.size; s++) {

@@ -88,8 +88,8 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     limitTest: config.limit_test,
   });
   const sizes = [data.inputSize, ...config.hidden, data.classes];
-  if ((config.augment_shift ?? 0) > 0) checkAugmentable(data, "augment_shift");
-  if (config.augment_flip) checkAugmentable(data, "augment_flip");
+  const augment = augmentOption(config);
+  if (augment) checkAugmentable(data, augment);
   const spec = { neuron: config.neuron, sizes };
   if (ck && ck.weights.some((w, l) => w.length !== sizes[l] * sizes[l + 1])) {
     throw new TrainingError(
@@ -139,6 +139,11 @@ function augmentSeed(seed: number, epoch: number): number {
  */
 function flipSeed(seed: number, epoch: number): number {
   return (augmentSeed(seed, epoch) ^ 0x27d4eb2f) >>> 0;
+}
+
+/** The first image augmentation `c` asks for, by its config name, or null when it asks for none. */
+function augmentOption(c: TrainConfig): "augment_shift" | "augment_flip" | null {
+  return (c.augment_shift ?? 0) > 0 ? "augment_shift" : c.augment_flip ? "augment_flip" : null;
 }
 
 /** Shifting and mirroring need square images (the image datasets are checked by name in `checkConfig`). */
@@ -355,7 +360,7 @@ function checkConfig(c: TrainConfig): void {
     bad(`augment_flip must be true or false, got ${JSON.stringify(c.augment_flip)}`);
   }
   // Checked here, before --out is created: Yin-Yang samples are points, not images.
-  const augment = (shift ?? 0) > 0 ? "augment_shift" : c.augment_flip ? "augment_flip" : null;
+  const augment = augmentOption(c);
   if (augment && c.dataset === "yinyang") bad(`${augment} needs an image dataset; yinyang is not one`);
 }
 

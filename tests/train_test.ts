@@ -189,6 +189,11 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
   assert.equal(err.epochsDone, 1);
   assert.equal((await readCheckpoint(cut))!.epoch, 1);
   assert.equal(parseCsvText(await Deno.readTextFile(`${cut}/metrics.csv`)).length, 1);
+  // The summary tells what the checkpoint holds: one epoch of three, not finished.
+  const cutSummary: TrainSummary = JSON.parse(await Deno.readTextFile(`${cut}/summary.json`));
+  assert.equal(cutSummary.epochs_completed, 1);
+  assert.equal(cutSummary.completed, false);
+  assert.equal(cutSummary.best_epoch, 1);
 
   const { reporter: r2, lines } = recorder();
   const resumed = await train(cfg, { out: cut, resume: true, reporter: r2, plots: false });
@@ -220,6 +225,23 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
     plots: false,
   });
   assert.equal(longer.epochs_completed, 4);
+  // A finished run continued and interrupted again leaves no summary of the finished one behind.
+  const ctl2 = new AbortController();
+  const { reporter: r3 } = recorder((label, done) => {
+    if (label.startsWith("epoch 6/") && done === 1) ctl2.abort();
+  });
+  const again = await train({ ...cfg, epochs: 6 }, {
+    out: cut,
+    resume: true,
+    reporter: r3,
+    signal: ctl2.signal,
+  })
+    .then(() => null, (e) => e);
+  assert.ok(again instanceof TrainingInterrupted, String(again));
+  const againSummary: TrainSummary = JSON.parse(await Deno.readTextFile(`${cut}/summary.json`));
+  assert.equal(againSummary.epochs_completed, 5);
+  assert.equal(againSummary.completed, false);
+  assert.equal(againSummary.config.epochs, 6);
   for (const d of [whole, cut]) await Deno.remove(d, { recursive: true });
 });
 

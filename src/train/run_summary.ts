@@ -126,7 +126,7 @@ export function epochRow(x: {
 export function makeSummary(
   config: TrainConfig,
   data: Dataset,
-  sizes: number[],
+  sizes: readonly number[],
   choice: EngineChoice,
   state: RunState,
 ): TrainSummary {
@@ -138,7 +138,7 @@ export function makeSummary(
     version: 1,
     config,
     environment: environment(choice),
-    sizes,
+    sizes: [...sizes],
     dataset: {
       name: data.name,
       source: data.source,

@@ -4,7 +4,8 @@
  * run's files (README, "Output files"):
  *
  * - `metrics.csv`: one row per epoch (columns in `epochRow`);
- * - `summary.json`: configuration, environment, device, final figures (`TrainSummary`);
+ * - `summary.json`: configuration, environment, device, figures of the epochs so far (`TrainSummary`; `completed`
+ *   tells a finished run from an interrupted one);
  * - `model.json`: the model with the best validation accuracy; `last_model.json`: the last one;
  * - `curves.svg`/`.png`: accuracy, loss and spikes per neuron against epoch; `raster.svg`: one test sample;
  * - `checkpoint.json`: the state after the last finished epoch.
@@ -31,6 +32,7 @@ import {
   type Checkpoint,
   CHECKPOINT_FILE,
   configDifference,
+  type MetricsRow,
   readCheckpoint,
   writeCheckpoint,
 } from "./checkpoint.ts";
@@ -108,13 +110,11 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     if (ck) await engine.setOptimizerState(ck.adam);
     if (ck) reporter.log(`resuming ${out} after epoch ${ck.epoch} of ${config.epochs}`);
     reporter.log(`training ${config.dataset} ${sizes.join("-")} on ${choice.reason}`);
-    const state = await runEpochs(engine, data, config, opts, ck);
+    const state = await runEpochs(choice, data, config, opts, ck);
     if (opts.plots !== false) {
       await writeRunPlots(out, engine, data, config, state, (line) => reporter.log(line));
     }
-    const summary = makeSummary(config, data, sizes, choice, state);
-    await writeTextAtomic(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
-    return summary;
+    return await writeSummary(out, makeSummary(config, data, sizes, choice, state));
   } finally {
     engine.dispose();
   }
@@ -157,13 +157,14 @@ function checkAugmentable(data: Dataset, option: string): void {
 }
 
 async function runEpochs(
-  engine: Engine,
+  choice: EngineChoice,
   data: Dataset,
   config: TrainConfig,
   opts: TrainOptions,
   ck: Checkpoint | null,
 ): Promise<RunState> {
   const { out, reporter, signal } = opts;
+  const engine = choice.engine;
   const sizes = engine.spec.sizes;
   const rng = new Rng(shuffleSeed(config.seed));
   if (ck) rng.state = ck.rngState;
@@ -282,6 +283,11 @@ async function runEpochs(
       modelFileJson({ ...network, weights }, { config, t_in: config.t_in, epoch: epoch + 1 }),
     );
     await writeTextAtomic(`${out}/metrics.csv`, toCsv(metrics));
+    // Every epoch, so that an interrupted run (or a resumed one) never leaves the summary of an earlier run.
+    await writeSummary(
+      out,
+      makeSummary(config, data, sizes, choice, runState(metrics, best, sizes, seconds, startedAt)),
+    );
     await writeCheckpoint(out, {
       config,
       epoch: epoch + 1,
@@ -295,6 +301,17 @@ async function runEpochs(
     });
   }
   if (!best) throw new TrainingError(`no epoch to run: epochs is ${config.epochs}`);
+  return runState(metrics, best, sizes, seconds, startedAt);
+}
+
+/** The run so far, as the summary reports it; `best` is the model of the best validation epoch so far. */
+function runState(
+  metrics: MetricsRow[],
+  best: NonNullable<Checkpoint["best"]>,
+  sizes: readonly number[],
+  seconds: number,
+  startedAt: string,
+): RunState {
   const bestRow = metrics[best.epoch - 1];
   return {
     metrics,
@@ -313,6 +330,11 @@ async function runEpochs(
     seconds,
     startedAt,
   };
+}
+
+async function writeSummary(out: string, summary: TrainSummary): Promise<TrainSummary> {
+  await writeTextAtomic(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+  return summary;
 }
 
 function diverged(epoch: number, step: number, out: string, what: string): TrainingError {

@@ -14,14 +14,7 @@
 import { flipImages, shiftImages, squareSide } from "../data/augment.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { ADAM_DEFAULTS } from "../engine/adam.ts";
-import {
-  addStats,
-  emptyStats,
-  type Engine,
-  type EngineInput,
-  isImageBatch,
-  type Network,
-} from "../engine/engine.ts";
+import { addStats, emptyStats, type EngineInput, isImageBatch, type Network } from "../engine/engine.ts";
 import { initWeights } from "../model/init.ts";
 import { modelFileJson } from "../model/model_file.ts";
 import { validateNeuronParams } from "../model/params.ts";

@@ -75,6 +75,18 @@ Deno.test("train options override the dataset defaults field by field", () => {
   assert.equal(split.data_dir, "/d");
   assert.equal(split.workers, 1);
   assert.equal(base.neuron.tau_m, defaultTrainConfig("yinyang").neuron.tau_m, "base untouched");
+  // A dataset whose default time constants differ (MNIST: tau_s 10, tau_m 5): each flag moves only its own.
+  const mnist = defaultTrainConfig("mnist");
+  assert.notEqual(mnist.neuron.tau_m, mnist.neuron.tau_s);
+  assert.deepEqual(
+    [
+      trainConfigFromOptions(mnist, { tauS: 5 }).neuron.tau_m,
+      trainConfigFromOptions(mnist, { tauS: 5 }).neuron.tau_s,
+    ],
+    [mnist.neuron.tau_m, 5],
+  );
+  assert.equal(trainConfigFromOptions(mnist, { tauM: 8 }).neuron.tau_s, mnist.neuron.tau_s);
+  assert.equal(trainConfigFromOptions(mnist, { tau: 3 }).neuron.tau_s, 3);
   // Off unless asked for, and then written down either way (--augment-flip / --no-augment-flip).
   assert.equal("augment_flip" in base, false);
   assert.equal(trainConfigFromOptions(base, { augmentFlip: true }).augment_flip, true);

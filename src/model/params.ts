@@ -26,7 +26,10 @@ export interface NeuronParams {
   readonly rho_min?: number;
 }
 
-/** Defaults the README recommends (chosen by measurement on Yin-Yang and MNIST). */
+/**
+ * Defaults the README recommends (chosen by measurement on Yin-Yang and MNIST); a dataset's training defaults
+ * may set other time constants (src/train/defaults.ts: MNIST has tau_s 10).
+ */
 export const DEFAULT_NEURON: NeuronParams = Object.freeze({
   tau_m: 5,
   tau_s: 5,

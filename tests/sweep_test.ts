@@ -8,8 +8,9 @@ import type { TrainConfig } from "../src/train/config.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { TrainingError, TrainingInterrupted } from "../src/train/errors.ts";
 import { mergeSweeps, runSweep, SWEEP_PRESETS, type SweepConfig } from "../src/train/sweep.ts";
-import { gridPoints, gridSpec, shardPoints, timeConstants } from "../src/train/sweep_grid.ts";
-import { spread, type SweepJson } from "../src/train/sweep_report.ts";
+import { type GridPoint, gridPoints, gridSpec, shardPoints, timeConstants } from "../src/train/sweep_grid.ts";
+import { type RunRecord, spread, type SweepJson, sweepJson } from "../src/train/sweep_report.ts";
+import type { TrainSummary } from "../src/train/run_summary.ts";
 
 const quiet: Reporter = { start() {}, update() {}, stop() {}, log() {} };
 /** Rendering PNGs takes about a second each: only the merge draws them. */
@@ -89,6 +90,40 @@ Deno.test("spread: mean and sample standard deviation", () => {
   assert.equal(s.mean, 2.5);
   assert.ok(Math.abs(s.std - Math.sqrt(5 / 3)) < 1e-12);
   assert.ok(Number.isNaN(spread([]).mean));
+});
+
+Deno.test("best tau per spike cap: an optimum inside the grid, a trend at its edge, nothing from one tau", () => {
+  const spec = gridSpec(tiny("unused", { taus: [2, 5, 10], max_spikes: [1, 8], seeds: [0] }));
+  // Test accuracy per (tau, cap): multi-spike peaks at 5, single-spike rises to the largest tau.
+  const acc: Record<string, number> = {
+    "2,8": 0.90,
+    "5,8": 0.95,
+    "10,8": 0.93,
+    "2,1": 0.90,
+    "5,1": 0.91,
+    "10,1": 0.92,
+  };
+  const record = (point: GridPoint): RunRecord => ({
+    point,
+    summary: {
+      test_accuracy: acc[`${point.tau},${point.max_spikes}`],
+      spikes_per_neuron: [1, 1],
+      layers: [{ silent_fraction: 0.5 }, { silent_fraction: 0 }],
+      seconds: 1,
+    } as unknown as TrainSummary,
+  });
+  const all = gridPoints(spec);
+  const full = sweepJson(spec, all, all.map(record));
+  assert.deepEqual(full.best_tau.map((b) => [b.max_spikes, b.tau, b.interior]), [[1, 10, false], [
+    8,
+    5,
+    true,
+  ]]);
+  // Only tau 5 finished for the multi-spike cap: one point is neither an optimum nor a trend.
+  const partial = all.filter((p) => p.max_spikes === 1 || p.tau === 5);
+  assert.deepEqual(sweepJson(spec, all, partial.map(record)).best_tau.map((b) => b.max_spikes), [1]);
+  const one = gridSpec(tiny("unused", { taus: [10] }));
+  assert.deepEqual(sweepJson(one, gridPoints(one), gridPoints(one).map(record)).best_tau, []);
 });
 
 Deno.test("presets: the tau sweep compares multi-spike with single-spike over several seeds", () => {

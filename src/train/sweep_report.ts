@@ -48,8 +48,9 @@ export interface SweepJson {
   readonly runs_finished: number;
   readonly points: PointStats[];
   /**
-   * Per spike cap: the tau of the highest mean test accuracy, and whether it lies inside the grid (an
-   * optimum) rather than at its smallest or largest tau (a trend).
+   * Per spike cap with at least two time constants finished: the tau of the highest mean test accuracy, and
+   * whether it lies inside the grid (an optimum) rather than at its smallest or largest tau (a trend). A cap
+   * with one time constant has no entry: one point shows neither.
    */
   readonly best_tau: { max_spikes: number; tau: number; test_accuracy: number; interior: boolean }[];
   readonly updated_at: string;
@@ -90,7 +91,7 @@ export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: reado
   }
   const best_tau = spec.max_spikes.flatMap((k) => {
     const row = points.filter((p) => p.max_spikes === k);
-    if (row.length === 0) return [];
+    if (row.length < 2) return [];
     const best = row.reduce((a, b) => (b.test_accuracy.mean > a.test_accuracy.mean ? b : a));
     const taus = row.map((p) => p.tau);
     const interior = best.tau > Math.min(...taus) && best.tau < Math.max(...taus);

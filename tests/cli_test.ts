@@ -78,13 +78,8 @@ Deno.test("train options override the dataset defaults field by field", () => {
   // A dataset whose default time constants differ (MNIST: tau_s 10, tau_m 5): each flag moves only its own.
   const mnist = defaultTrainConfig("mnist");
   assert.notEqual(mnist.neuron.tau_m, mnist.neuron.tau_s);
-  assert.deepEqual(
-    [
-      trainConfigFromOptions(mnist, { tauS: 5 }).neuron.tau_m,
-      trainConfigFromOptions(mnist, { tauS: 5 }).neuron.tau_s,
-    ],
-    [mnist.neuron.tau_m, 5],
-  );
+  const tauS5 = trainConfigFromOptions(mnist, { tauS: 5 }).neuron;
+  assert.deepEqual([tauS5.tau_m, tauS5.tau_s], [mnist.neuron.tau_m, 5]);
   assert.equal(trainConfigFromOptions(mnist, { tauM: 8 }).neuron.tau_s, mnist.neuron.tau_s);
   assert.equal(trainConfigFromOptions(mnist, { tau: 3 }).neuron.tau_s, 3);
   // Off unless asked for, and then written down either way (--augment-flip / --no-augment-flip).

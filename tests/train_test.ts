@@ -498,7 +498,7 @@ Deno.test("steps kept in flight give the run of steps one by one, and finish bef
   // Interrupted in epoch 2 with a step in flight: it finishes before the engine goes; epoch 1 stays saved.
   const cut = await tempDir();
   const ctl = new AbortController();
-  const { reporter } = recorder((label, done) => {
+  const { reporter, lines } = recorder((label, done) => {
     if (label.startsWith("epoch 2/") && done === 3) ctl.abort();
   });
   const err = await train(cfg, {
@@ -511,6 +511,8 @@ Deno.test("steps kept in flight give the run of steps one by one, and finish bef
   })
     .then(() => null, (e) => e);
   assert.ok(err instanceof TrainingInterrupted, String(err));
+  // Every step submitted after the abort refuses; the progress line says "interrupted" once all the same.
+  assert.equal(lines.filter((l) => l === "interrupted").length, 1, lines.join("\n"));
   assert.deepEqual(engines[1].violations, []);
   assert.equal(engines[1].inFlight, 0);
   const ck = (await readCheckpoint(cut))!;

@@ -198,11 +198,14 @@ async function runEpochs(
     const trainStats = emptyStats(sizes.length - 1);
     // The engine may queue a step before the previous one's metrics are back (stepsInFlight); every step has
     // finished before the evaluation and checkpoint below, and before an interruption or error leaves.
+    let refused = false;
     await runSteps(steps, engine.stepsInFlight ?? 1, async (step) => {
       // Ctrl-C must be heard while a one-thread CPU engine keeps the event loop busy.
       await eventLoopTurn();
       if (signal?.aborted) {
-        reporter.stop("interrupted");
+        // With steps in flight, more than one submission can meet the abort: one progress line for them all.
+        if (!refused) reporter.stop("interrupted");
+        refused = true;
         throw interrupted(epoch);
       }
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));

@@ -198,16 +198,10 @@ async function runEpochs(
     const trainStats = emptyStats(sizes.length - 1);
     // The engine may queue a step before the previous one's metrics are back (stepsInFlight); every step has
     // finished before the evaluation and checkpoint below, and before an interruption or error leaves.
-    let refused = false;
     await runSteps(steps, engine.stepsInFlight ?? 1, async (step) => {
       // Ctrl-C must be heard while a one-thread CPU engine keeps the event loop busy.
       await eventLoopTurn();
-      if (signal?.aborted) {
-        // With steps in flight, more than one submission can meet the abort: one progress line for them all.
-        if (!refused) reporter.stop("interrupted");
-        refused = true;
-        throw interrupted(epoch);
-      }
+      if (signal?.aborted) throw interrupted(epoch);
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
       const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
       return engine.trainStep(trainBatch(idx), labels, config.loss, { ...adam, lr });
@@ -221,6 +215,10 @@ async function runEpochs(
       seen += m.size;
       addStats(trainStats, m.stats);
       reporter.update(step + 1, { loss: lossSum / seen, acc: correct / seen });
+    }).catch((e) => {
+      // With steps in flight, several submissions can meet the abort; the progress line says it once, here.
+      if (e instanceof TrainingInterrupted) reporter.stop("interrupted");
+      throw e;
     });
     const trainSeconds = (performance.now() - t0) / 1000;
     let val: SplitResult, test: SplitResult;

@@ -48,11 +48,28 @@ export function buildProgram() {
   program.command("simulate")
     .description("Run one input sample through a model; write spike times (and gradients for a label).")
     .requiredOption("--model <file>", "model file (format: README, File formats)")
-    .requiredOption("--input <file>", "input spikes, JSON [[neuron, time], ...] in any order")
+    .addOption(
+      new Option("--input <file>", "input spikes, JSON [[neuron, time], ...] in any order").conflicts(
+        "sample",
+      ),
+    )
+    .option(
+      "--sample <n>",
+      "instead of --input: test sample N of --dataset, encoded as eval does",
+      parseNonNegativeInt,
+    )
+    .addOption(
+      new Option("--dataset <name>", "dataset of --sample").choices(DATASET_NAMES).default("mnist" as const),
+    )
+    .addOption(dataDirOption())
     .requiredOption("--out <file>", 'output spikes, JSON {"layers": [[[t, ...] per neuron] per layer]}')
-    .option("--label <class>", "class label: report the default loss for it", parseNonNegativeInt)
-    .option("--grad <file>", "write the gradients of the loss for --label to this JSON file")
-    .option("--raster <file>", "draw the spikes of every layer as an SVG raster plot")
+    .option(
+      "--label <class>",
+      "class label: report the model's loss for it (default with --sample: the sample's label)",
+      parseNonNegativeInt,
+    )
+    .option("--grad <file>", "write the gradients of the loss for the label to this JSON file")
+    .option("--raster <file>", "draw the spikes of every layer as a raster plot (PNG for *.png, else SVG)")
     .addOption(
       new Option("--device <device>", "engine").choices(["cpu", "gpu"] as const).default("cpu" as const),
     )

@@ -12,6 +12,7 @@ import { trainConfigFromOptions } from "../src/cli/train_command.ts";
 import { sweepConfigFromOptions } from "../src/cli/sweep_command.ts";
 import { SWEEP_PRESETS } from "../src/train/sweep.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
+import { loadDataset } from "../src/data/dataset.ts";
 import { assertUserError, CAN_RUN, cli, cliCommand, exists } from "./cli_helpers.ts";
 
 /** 2 inputs -> 3 hidden -> 2 outputs; tau_m != tau_s, several spikes per neuron. */
@@ -469,6 +470,68 @@ Deno.test("train on yinyang writes metrics, summary and a model that simulate an
       assert.equal(csv[0], "t_from,t_to,hidden_1_spikes,output_spikes,decisions");
       assert.equal(csv.length, 61);
       assert.ok((await Deno.stat(`${dir}/eval/timing.svg`)).size > 0);
+    }
+    {
+      // A test sample straight from the dataset: the spikes and loss the engine gives for it, encoded as eval
+      // encodes it, scored with the model's own loss, for the sample's own label.
+      const index = 7;
+      const sim = await cli(
+        "simulate",
+        ...["--model", `${out}/model.json`, "--dataset", "yinyang", "--sample", String(index)],
+        ...["--out", `${dir}/s_out.json`, "--grad", `${dir}/s_grads.json`, "--raster", `${dir}/s.png`],
+      );
+      assert.equal(sim.code, 0, sim.stderr);
+      const data = await loadDataset("yinyang");
+      const label = data.test.labels[index];
+      assert.match(
+        sim.stdout,
+        new RegExp(`input: yinyang test sample ${index}, \\d+ spikes, label ${label}\n`),
+      );
+      const engine = new CpuEngine(model.network, { workers: 1 });
+      try {
+        const input = data.test.encode([index], model.t_in!);
+        assert.ok(input.neuron.length > 0);
+        const ref = await engine.gradients(input, Int32Array.of(label), model.config!.loss);
+        const spikes = JSON.parse(await Deno.readTextFile(`${dir}/s_out.json`));
+        ref.forward.layers.forEach((layer, l) => {
+          for (let i = 0; i < layer.neurons; i++) {
+            const want = Array.from(
+              layer.time.subarray(i * layer.capacity, i * layer.capacity + layer.count[i]),
+            );
+            assert.deepEqual(spikes.layers[l][i], want, `layer ${l} neuron ${i}`);
+          }
+        });
+        const grads = JSON.parse(await Deno.readTextFile(`${dir}/s_grads.json`));
+        assert.equal(grads.loss, ref.loss);
+        assert.notEqual(
+          model.config!.loss.tau0,
+          DEFAULT_LOSS.tau0,
+          "the model's loss is not the default one",
+        );
+      } finally {
+        engine.dispose();
+      }
+      const png = await Deno.readFile(`${dir}/s.png`);
+      assert.deepEqual(Array.from(png.subarray(0, 4)), [0x89, 0x50, 0x4e, 0x47], "a PNG file");
+      assertUserError(
+        await cli(
+          "simulate",
+          "--model",
+          `${out}/model.json`,
+          "--dataset",
+          "yinyang",
+          "--sample",
+          "1000",
+          "--out",
+          `${dir}/x.json`,
+        ),
+        /--sample 1000 is not a test sample of yinyang \(it has 1000: 0\.\.999\)/,
+      );
+      assertUserError(
+        await cli("simulate", "--model", `${out}/model.json`, "--out", `${dir}/x.json`),
+        /--input FILE or as --sample N/,
+      );
+      assert.ok(!await exists(`${dir}/x.json`), "nothing written");
     }
     // A model whose inputs do not fit the dataset is a user error.
     await Deno.writeTextFile(`${dir}/small.json`, JSON.stringify(MODEL));

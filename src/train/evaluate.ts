@@ -7,7 +7,6 @@
  */
 import { type DatasetName, loadDataset } from "../data/dataset.ts";
 import type { LossConfig } from "../engine/engine.ts";
-import { DEFAULT_LOSS } from "../engine/loss.ts";
 import { readModelFile } from "../model/model_file.ts";
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
 import { layerNames } from "../report/layer_names.ts";
@@ -16,9 +15,8 @@ import { writePngOrSkip } from "../report/png.ts";
 import type { Reporter } from "../report/progress.ts";
 import { prepareOutDir } from "./files.ts";
 import type { DeviceChoice } from "./config.ts";
-import { defaultTrainConfig } from "./defaults.ts";
 import { createEngine } from "./engine_select.ts";
-import { TrainingError } from "./errors.ts";
+import { checkModelFits, modelLoss, modelTIn } from "./model_fit.ts";
 import { evaluateSplit, layerSummaries, type LayerSummary } from "./split_eval.ts";
 import { cumulative, type SpikeTiming, spikeTiming, TIMING_BINS } from "./spike_timing.ts";
 
@@ -98,21 +96,14 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
   if (opts.out) await prepareOutDir(opts.out);
   const model = await readModelFile(opts.model);
   const { network } = model;
-  const tIn = model.t_in ?? model.config?.t_in ?? defaultTrainConfig(opts.dataset).t_in;
-  const lossCfg = model.config?.loss ?? DEFAULT_LOSS;
+  const tIn = modelTIn(model, opts.dataset);
+  const lossCfg = modelLoss(model);
   const data = await loadDataset(opts.dataset, {
     dataDir: opts.dataDir,
     limitTest: opts.limitTest ?? 0,
   });
+  checkModelFits(opts.model, model, data);
   const sizes = network.sizes;
-  if (sizes[0] !== data.inputSize || sizes[sizes.length - 1] !== data.classes) {
-    throw new TrainingError(
-      `model ${opts.model} is a ${
-        sizes.join("-")
-      } network but ${opts.dataset} has ${data.inputSize} inputs ` +
-        `and ${data.classes} classes`,
-    );
-  }
   const { engine, reason } = await createEngine(network, opts.device, opts.workers ?? 0);
   try {
     const split = data.test;

@@ -5,13 +5,15 @@
  *
  *   deno run --allow-read --allow-write scripts/plot_timing.ts OUT NAME=EVAL_DIR [NAME=EVAL_DIR ...]
  *
- * writes OUT.svg and OUT.png (EVAL_DIR is an `eval --timing --out` directory).
+ * writes OUT.svg and OUT.png (EVAL_DIR is an `eval --timing --out` directory; the model file its eval.json
+ * names must still be there, for the time constants on the axis).
  * @module
  */
 import { lineChartSvg, type Series } from "../src/report/plots.ts";
 import { writePngOrSkip } from "../src/report/png.ts";
 import { writeTextAtomic } from "../src/report/csv.ts";
 import { cumulative } from "../src/train/spike_timing.ts";
+import { readModelFile } from "../src/model/model_file.ts";
 
 const [out, ...pairs] = Deno.args;
 if (!out || pairs.length === 0 || pairs.some((p) => !p.includes("="))) {
@@ -20,11 +22,18 @@ if (!out || pairs.length === 0 || pairs.some((p) => !p.includes("="))) {
 }
 
 const series: Series[] = [];
+// The time axis is in units of the models' own constants: the label names them (one entry per setting).
+const settings = new Set<string>();
 for (const pair of pairs) {
   const [name, dir] = pair.split("=");
   const report = JSON.parse(await Deno.readTextFile(`${dir}/eval.json`));
   const t = report.timing;
   if (!t) throw new Error(`${dir}/eval.json has no timing (run eval with --timing)`);
+  const { neuron } = (await readModelFile(report.model)).network;
+  const taus = neuron.tau_m === neuron.tau_s
+    ? `tau_m = tau_s = ${neuron.tau_m}`
+    : `tau_m = ${neuron.tau_m}, tau_s = ${neuron.tau_s}`;
+  settings.add(`${taus}, input window ${report.t_in}`);
   const ends = t.spike_histogram[0].map((_: number, b: number) => (b + 1) * t.bin_width);
   series.push({ name: `${name}: hidden spikes`, x: ends, y: cumulative(t.spike_histogram[0]) });
   series.push({ name: `${name}: decisions`, x: ends, y: cumulative(t.decision_histogram) });
@@ -37,7 +46,7 @@ const cut = series.map((s) => {
 });
 const svg = await lineChartSvg({
   title: "When the readout decides: cumulative hidden spikes and decisions (first output spike)",
-  xLabel: "time (time units; tau_m = tau_s = 5, input window 5)",
+  xLabel: `time (time units; ${[...settings].join("; ")})`,
   yLabel: "cumulative fraction",
   series: cut,
   width: 520,

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
 import { DEFAULT_LOSS } from "../src/engine/loss.ts";
+import { DEFAULT_NEURON } from "../src/model/params.ts";
 import { parseModel, readModelFile } from "../src/model/model_file.ts";
 import { errorLine, isUserError, UsageError } from "../src/cli/errors.ts";
 import { interruptedLine } from "../src/cli/interrupt.ts";
@@ -76,9 +77,8 @@ Deno.test("train options override the dataset defaults field by field", () => {
   assert.equal(split.data_dir, "/d");
   assert.equal(split.workers, 1);
   assert.equal(base.neuron.tau_m, defaultTrainConfig("yinyang").neuron.tau_m, "base untouched");
-  // A dataset whose default time constants differ (MNIST: tau_s 10, tau_m 5): each flag moves only its own.
-  const mnist = defaultTrainConfig("mnist");
-  assert.notEqual(mnist.neuron.tau_m, mnist.neuron.tau_s);
+  // A base whose time constants differ (MNIST's with tau_s 10, tau_m 5): each flag moves only its own.
+  const mnist = { ...defaultTrainConfig("mnist"), neuron: { ...DEFAULT_NEURON, tau_m: 5, tau_s: 10 } };
   const tauS5 = trainConfigFromOptions(mnist, { tauS: 5 }).neuron;
   assert.deepEqual([tauS5.tau_m, tauS5.tau_s], [mnist.neuron.tau_m, 5]);
   assert.equal(trainConfigFromOptions(mnist, { tauM: 8 }).neuron.tau_s, mnist.neuron.tau_s);

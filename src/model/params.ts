@@ -28,7 +28,7 @@ export interface NeuronParams {
 
 /**
  * Defaults the README recommends (chosen by measurement on Yin-Yang and MNIST); a dataset's training defaults
- * may set other time constants (src/train/defaults.ts: MNIST has tau_s 10).
+ * may set other time constants (src/train/defaults.ts: MNIST has tau_m = tau_s = 10).
  */
 export const DEFAULT_NEURON: NeuronParams = Object.freeze({
   tau_m: 5,

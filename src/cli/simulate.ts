@@ -8,7 +8,7 @@ import type { DatasetName } from "../data/dataset.ts";
 import { CpuEngine } from "../engine/cpu/cpu_engine.ts";
 import type { Engine, Network, SpikeInput } from "../engine/engine.ts";
 import { type LoadedModel, readModelFile } from "../model/model_file.ts";
-import { modelLoss } from "../train/model_fit.ts";
+import { checkModelFits, modelLoss, modelTIn } from "../train/model_fit.ts";
 import { layerNames } from "../report/layer_names.ts";
 import { ioReason, UsageError } from "./errors.ts";
 import { gradsJson, parseSpikeInput, readJsonFile, sampleSpikes, spikesJson } from "./spike_files.ts";
@@ -134,7 +134,6 @@ async function datasetSample(
 ): Promise<{ source: string; input: SpikeInput; label: number }> {
   // Loaded on demand: the datasets are not needed for a file of input spikes.
   const { loadDataset } = await import("../data/dataset.ts");
-  const { checkModelFits, modelTIn } = await import("../train/model_fit.ts");
   const data = await loadDataset(dataset, { dataDir });
   checkModelFits(path, model, data);
   if (index >= data.test.size) {

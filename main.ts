@@ -196,12 +196,12 @@ export function buildProgram() {
 
   program.command("compare")
     .description(
-      "Put training runs side by side: a table (compare.csv, stdout) and accuracy and spike curves per epoch.",
+      "Put training runs side by side: a table (compare.csv, stdout), their epochs (compare_epochs.csv) and accuracy and spike curves per epoch.",
     )
     .argument("<runs...>", "run directories written by train --out")
     .requiredOption(
       "--out <path>",
-      "a directory (existing, or ending in /) for compare.csv, .svg and .png; else a prefix P for P.csv, P.svg, P.png",
+      "a directory (existing, or ending in /) for compare.csv, compare_epochs.csv, .svg and .png; else a prefix P for P.csv, P_epochs.csv, P.svg, P.png",
     )
     .option(
       "--labels <list>",

@@ -133,6 +133,20 @@ Deno.test("compare writes compare.csv, .svg and .png and prints the table", {
       },
     ]);
 
+    // The data behind the curves: each run's metrics.csv, every column as written, after its label.
+    const epochs = parseCsv(await Deno.readTextFile(`${tmp}/out/compare_epochs.csv`));
+    const expected = [["max_spikes 8", multi, MULTI], ["max_spikes 1", single, SINGLE]] as const;
+    assert.deepEqual(epochs.map((e) => [e.label, e.epoch, e.test_acc]).slice(0, 4), [
+      ["max_spikes 8", "1", "0.61"],
+      ["max_spikes 8", "2", "0.72"],
+      ["max_spikes 8", "3", "0.74"],
+      ["max_spikes 1", "1", "0.51"],
+    ]);
+    assert.deepEqual(
+      epochs,
+      expected.flatMap(([label, dir, run]) => parseCsv(metricsOf(run)).map((m) => ({ label, dir, ...m }))),
+    );
+
     const svg = await Deno.readTextFile(`${tmp}/out/compare.svg`);
     assert.match(svg, /^<svg /);
     for (const text of ["max_spikes 8", "max_spikes 1", "Test accuracy", "Validation accuracy"]) {
@@ -154,7 +168,7 @@ Deno.test("compare writes compare.csv, .svg and .png and prints the table", {
       lines[2],
       /^max_spikes 1\s+\S+k1\s+yinyang\s+1\s+3\s+2\s+0\.7000\s+0\.6200\s+0\.6000\s+0\.500\s+1$/,
     );
-    assert.match(lines[3], /^files: .*compare\.csv, .*compare\.svg/);
+    assert.match(lines[3], /^files: .*compare\.csv, .*compare_epochs\.csv, .*compare\.svg/);
 
     // The PNG is written where the fonts are installed; elsewhere one line says why it is skipped.
     if (await exists(`${tmp}/out/compare.png`)) {
@@ -172,6 +186,8 @@ Deno.test("compare --labels names the lines; --out without a slash is a file pre
     assert.equal(r.code, 0, r.stderr);
     const rows = parseCsv(await Deno.readTextFile(`${tmp}/cmp.csv`));
     assert.deepEqual(rows.map((x) => x.label), ["multi", "single"]);
+    const epochs = parseCsv(await Deno.readTextFile(`${tmp}/cmp_epochs.csv`));
+    assert.deepEqual(epochs.map((x) => x.label), ["multi", "multi", "multi", "single", "single", "single"]);
     const svg = await Deno.readTextFile(`${tmp}/cmp.svg`);
     assert.ok(svg.includes(">multi<") && svg.includes(">single<"), "cmp.svg shows both labels");
   });

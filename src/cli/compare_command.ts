@@ -1,7 +1,9 @@
 /**
  * `multispike compare`: training runs side by side. Reads each run directory's summary.json and metrics.csv
  * (as `multispike train --out` writes them), labels the runs, and writes compare.csv (one row per run),
- * compare.svg and compare.png (curves against epoch, one line per run); prints the table on stdout.
+ * compare_epochs.csv (every run's metrics.csv, labelled, one row per run and epoch: the data behind the curves,
+ * small enough to commit beside a figure when the run directories are not), compare.svg and compare.png
+ * (curves against epoch, one line per run); prints the table on stdout.
  * @module
  */
 import { type CsvRow, type CsvValue, parseCsv, toCsv, writeTextAtomic } from "../report/csv.ts";
@@ -13,7 +15,7 @@ import { ioReason, UsageError } from "./errors.ts";
 
 /** Options of `compare` as commander parses them. */
 export interface CompareCliOptions {
-  /** A directory (existing, or ending in "/") for compare.*, else a file prefix P for P.csv, P.svg, P.png. */
+  /** A directory (existing, or ending in "/") for compare.*, else a file prefix P for P.csv, P_epochs.csv, P.svg, P.png. */
   readonly out: string;
   /** Legend labels, one per run, e.g. ["k=1", "k=8"]. */
   readonly labels?: string[];
@@ -29,6 +31,8 @@ export interface RunRecord {
   readonly metrics: readonly Readonly<Record<string, number>>[];
   /** Non-input layers: the `spikes_per_neuron_l<k>` columns of metrics.csv. */
   readonly layers: number;
+  /** metrics.csv as written, every column, as text (for compare_epochs.csv). */
+  readonly metricsText: readonly Readonly<Record<string, string>>[];
 }
 
 /** Columns of metrics.csv that `compare` needs (besides `spikes_per_neuron_l1`, `_l2`, ...). */
@@ -63,11 +67,12 @@ export async function compareCommand(dirs: readonly string[], o: CompareCliOptio
   const paths = await compareOutPaths(o.out);
   const rows = compareRows(runs, labels);
   await writeTextAtomic(paths.csv, toCsv(rows));
+  await writeTextAtomic(paths.epochsCsv, toCsv(epochRows(runs, labels)));
   const svg = await compareSvg(runs.map((r, i) => runCurves(r, labels[i])));
   await writeTextAtomic(paths.svg, svg);
   console.log(formatCompareTable(rows));
   const png = await writePngOrSkip(paths.png, svg, { log: (line) => console.error(line) });
-  console.log(`files: ${[paths.csv, paths.svg, ...(png ? [paths.png] : [])].join(", ")}`);
+  console.log(`files: ${[paths.csv, paths.epochsCsv, paths.svg, ...(png ? [paths.png] : [])].join(", ")}`);
 }
 
 /**
@@ -86,8 +91,8 @@ export async function readRunDir(dir: string): Promise<RunRecord> {
   }
   if (!info.isDirectory) throw new UsageError(`${clean} is not a directory (compare takes run directories)`);
   const summary = checkSummary(parseJson(await readRunFile(clean, "summary.json"), clean), clean);
-  const { metrics, layers } = parseMetrics(await readRunFile(clean, "metrics.csv"), clean);
-  return { dir: clean, summary, metrics, layers };
+  const { metrics, layers, metricsText } = parseMetrics(await readRunFile(clean, "metrics.csv"), clean);
+  return { dir: clean, summary, metrics, layers, metricsText };
 }
 
 /**
@@ -139,6 +144,18 @@ export function compareRows(runs: readonly RunRecord[], labels: readonly string[
 }
 
 /**
+ * The rows of compare_epochs.csv: for each run in order, its metrics.csv rows as written, after the columns
+ * `label` and `dir`. Columns are the union over the runs (first appearance first); a run without one (fewer
+ * layers, an older trainer) has empty fields there.
+ * @param runs the runs
+ * @param labels one per run
+ * @returns one row per run and epoch
+ */
+export function epochRows(runs: readonly RunRecord[], labels: readonly string[]): CsvRow[] {
+  return runs.flatMap((r, i) => r.metricsText.map((m) => ({ label: labels[i], dir: r.dir, ...m })));
+}
+
+/**
  * The rows of compare.csv as an aligned text table: accuracies with 4 decimals, spikes with 3, a missing
  * value as "-".
  * @param rows from {@link compareRows}
@@ -159,13 +176,15 @@ export function formatCompareTable(rows: readonly CsvRow[]): string {
 }
 
 /**
- * Where the files go: `DIR/compare.{csv,svg,png}` when `out` is an existing directory or ends in "/"
- * (created then), else `out.{csv,svg,png}`.
+ * Where the files go: `DIR/compare.{csv,svg,png}` and `DIR/compare_epochs.csv` when `out` is an existing
+ * directory or ends in "/" (created then), else `out.{csv,svg,png}` and `out_epochs.csv`.
  * @param out the --out value
- * @returns the three paths
+ * @returns the four paths
  * @throws UsageError when the directory cannot be created or a prefix's directory does not exist
  */
-export async function compareOutPaths(out: string): Promise<{ csv: string; svg: string; png: string }> {
+export async function compareOutPaths(
+  out: string,
+): Promise<{ csv: string; epochsCsv: string; svg: string; png: string }> {
   let base: string;
   if (out.endsWith("/")) {
     try {
@@ -185,7 +204,7 @@ export async function compareOutPaths(out: string): Promise<{ csv: string; svg: 
     }
     base = out;
   }
-  return { csv: `${base}.csv`, svg: `${base}.svg`, png: `${base}.png` };
+  return { csv: `${base}.csv`, epochsCsv: `${base}_epochs.csv`, svg: `${base}.svg`, png: `${base}.png` };
 }
 
 /** `--labels` checked against the runs: one per run, distinct. */
@@ -258,7 +277,10 @@ function checkSummary(raw: unknown, dir: string): TrainSummary {
 }
 
 /** Parses metrics.csv; every value `compare` reads must be a number, epochs increasing. */
-function parseMetrics(text: string, dir: string): { metrics: Record<string, number>[]; layers: number } {
+function parseMetrics(
+  text: string,
+  dir: string,
+): { metrics: Record<string, number>[]; layers: number; metricsText: Record<string, string>[] } {
   const fail = (problem: string): never => {
     throw new UsageError(`${dir}/metrics.csv: ${problem}`);
   };
@@ -292,7 +314,7 @@ function parseMetrics(text: string, dir: string): { metrics: Record<string, numb
       fail(`line ${k + 2}: epoch ${m.epoch} does not follow epoch ${previous}`);
     }
   });
-  return { metrics, layers };
+  return { metrics, layers, metricsText: rows };
 }
 
 /** Config fields by short name (`neuron.max_spikes` -> "max_spikes", `loss.kind` -> "loss"), as text. */

@@ -1,0 +1,118 @@
+/**
+ * Draws test accuracy and hidden spikes per neuron against tau from a table of points, for sweeps whose
+ * runs did not all live in one `sweep` directory (runs made one by one with `train`, over several sessions,
+ * some of whose run directories are gone and whose figures survive only as recorded in docs/RESULTS.md).
+ * `sweep` draws the same two panels from its own runs; use it where you can.
+ *
+ *   deno run --allow-read --allow-write scripts/plot_tau_table.ts TABLE.csv OUT [TITLE]
+ *
+ * TABLE.csv has one row per (tau, max_spikes) point: `tau`, `max_spikes`, `seeds` (space-separated),
+ * `test_accuracy` (one per seed, space-separated, in the order of `seeds`), `spikes_per_neuron_l1` (the
+ * mean over the seeds in `spikes_seeds`; blank where none was recorded) and `source` (free text). It writes
+ * OUT.svg and OUT.png (mean ± sample standard deviation over seeds, and each seed's own line, since one
+ * seed that fails to train moves a mean of three far) and prints each point's figures.
+ * @module
+ */
+import { multiPanelSvg, type Series } from "../src/report/plots.ts";
+import { writePngOrSkip } from "../src/report/png.ts";
+import { parseCsv, writeTextAtomic } from "../src/report/csv.ts";
+import { spread } from "../src/train/sweep_report.ts";
+
+const [table, out, title = "test accuracy vs time constant"] = Deno.args;
+if (!table || !out) {
+  console.error("usage: plot_tau_table.ts TABLE.csv OUT [TITLE]");
+  Deno.exit(2);
+}
+
+interface Point {
+  tau: number;
+  k: number;
+  seeds: number[];
+  acc: number[];
+  spikes: number;
+}
+
+const numbers = (s: string | undefined) => (s ?? "").trim().split(/\s+/).filter((x) => x !== "").map(Number);
+const points: Point[] = parseCsv(await Deno.readTextFile(table)).map((r, i) => {
+  const p = {
+    tau: Number(r.tau),
+    k: Number(r.max_spikes),
+    seeds: numbers(r.seeds),
+    acc: numbers(r.test_accuracy),
+    spikes: r.spikes_per_neuron_l1?.trim() ? Number(r.spikes_per_neuron_l1) : NaN,
+  };
+  const bad = !(p.tau > 0) || !(p.k >= 1) || p.acc.length === 0 || p.acc.length !== p.seeds.length ||
+    p.acc.some((a) => !(a >= 0 && a <= 1));
+  if (bad) {
+    console.error(
+      `${table}: row ${i + 2} needs tau > 0, max_spikes >= 1 and one accuracy in [0, 1] per seed`,
+    );
+    Deno.exit(2);
+  }
+  return p;
+});
+
+const caps = [...new Set(points.map((p) => p.k))].sort((a, b) => a - b);
+const label = (k: number) => (k === 1 ? "max_spikes 1 (single spike)" : `max_spikes ${k}`);
+const series = (pick: (p: Point) => { mean: number; std: number }): Series[] =>
+  caps.map((k) => {
+    const row = points.filter((p) => p.k === k).sort((a, b) => a.tau - b.tau);
+    const s = row.map(pick);
+    return {
+      name: label(k),
+      x: row.map((p) => p.tau),
+      y: s.map((v) => v.mean),
+      yLow: s.map((v) => v.mean - v.std),
+      yHigh: s.map((v) => v.mean + v.std),
+    };
+  });
+
+const seedsOf = [...new Set(points.flatMap((p) => p.seeds))].sort((a, b) => a - b);
+const perSeed: Series[] = caps.flatMap((k) =>
+  seedsOf.map((seed) => {
+    const row = points.filter((p) => p.k === k && p.seeds.includes(seed)).sort((a, b) => a.tau - b.tau);
+    return {
+      name: `k${k} s${seed}`,
+      x: row.map((p) => p.tau),
+      y: row.map((p) => p.acc[p.seeds.indexOf(seed)]),
+    };
+  })
+).filter((s) => s.x.length > 0);
+
+for (const p of [...points].sort((a, b) => a.k - b.k || a.tau - b.tau)) {
+  const s = spread(p.acc);
+  const pct = (x: number) => (100 * x).toFixed(2);
+  console.log(
+    `max_spikes ${p.k} tau ${p.tau}: ${pct(s.mean)} ± ${pct(s.std)}% over seeds ${p.seeds.join(",")} (${
+      p.acc.map(pct).join(", ")
+    }); spikes per hidden neuron ${Number.isFinite(p.spikes) ? p.spikes.toFixed(2) : "not recorded"}`,
+  );
+}
+
+const seedCounts = [...new Set(points.map((p) => p.seeds.length))].sort((a, b) => a - b);
+const svg = await multiPanelSvg([
+  {
+    title: `${title} (mean ± std over ${seedCounts.join(" to ")} seeds per point)`,
+    xLabel: "tau (= tau_m = tau_s)",
+    yLabel: "test accuracy",
+    series: series((p) => spread(p.acc)),
+    logX: true,
+  },
+  {
+    title: "Test accuracy of each run (kK sS: max_spikes K, seed S)",
+    xLabel: "tau (= tau_m = tau_s)",
+    yLabel: "test accuracy",
+    series: perSeed,
+    logX: true,
+  },
+  {
+    title: "Spikes per hidden neuron per sample (test set, mean over the seeds recorded)",
+    xLabel: "tau (= tau_m = tau_s)",
+    yLabel: "spikes per neuron",
+    series: series((p) => ({ mean: p.spikes, std: 0 })),
+    logX: true,
+  },
+]);
+await writeTextAtomic(`${out}.svg`, svg);
+await writePngOrSkip(`${out}.png`, svg, { log: (line) => console.error(line) });
+console.log(`written: ${out}.svg, ${out}.png`);

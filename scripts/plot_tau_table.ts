@@ -1,8 +1,9 @@
 /**
- * Draws test accuracy and hidden spikes per neuron against tau from a table of points, for sweeps whose
- * runs did not all live in one `sweep` directory (runs made one by one with `train`, over several sessions,
- * some of whose run directories are gone and whose figures survive only as recorded in docs/RESULTS.md).
- * `sweep` draws the same two panels from its own runs; use it where you can.
+ * Draws test accuracy (mean and spread, and each seed) and hidden spikes per neuron against a tied tau
+ * (`tau_m = tau_s`) from a table of points, for sweeps whose runs did not all live in one `sweep` directory
+ * (runs made one by one with `train`, over several sessions, some of whose run directories are gone and
+ * whose figures survive only as recorded in docs/RESULTS.md).
+ * `sweep` draws the mean and spike panels from its own runs; use it where you can.
  *
  *   deno run --allow-read --allow-write scripts/plot_tau_table.ts TABLE.csv OUT [TITLE]
  *
@@ -16,7 +17,7 @@
 import { multiPanelSvg, type Series } from "../src/report/plots.ts";
 import { writePngOrSkip } from "../src/report/png.ts";
 import { parseCsv, writeTextAtomic } from "../src/report/csv.ts";
-import { spread } from "../src/train/sweep_report.ts";
+import { bandSeries, capLabel, type Spread, spread } from "../src/train/sweep_report.ts";
 
 const [table, out, title = "test accuracy vs time constant"] = Deno.args;
 if (!table || !out) {
@@ -53,18 +54,10 @@ const points: Point[] = parseCsv(await Deno.readTextFile(table)).map((r, i) => {
 });
 
 const caps = [...new Set(points.map((p) => p.k))].sort((a, b) => a - b);
-const label = (k: number) => (k === 1 ? "max_spikes 1 (single spike)" : `max_spikes ${k}`);
-const series = (pick: (p: Point) => { mean: number; std: number }): Series[] =>
+const series = (pick: (p: Point) => Spread): Series[] =>
   caps.map((k) => {
     const row = points.filter((p) => p.k === k).sort((a, b) => a.tau - b.tau);
-    const s = row.map(pick);
-    return {
-      name: label(k),
-      x: row.map((p) => p.tau),
-      y: s.map((v) => v.mean),
-      yLow: s.map((v) => v.mean - v.std),
-      yHigh: s.map((v) => v.mean + v.std),
-    };
+    return bandSeries(capLabel(k), row.map((p) => p.tau), row.map(pick));
   });
 
 const seedsOf = [...new Set(points.flatMap((p) => p.seeds))].sort((a, b) => a - b);

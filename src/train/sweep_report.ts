@@ -5,7 +5,7 @@
  * @module
  */
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
-import { multiPanelSvg } from "../report/plots.ts";
+import { multiPanelSvg, type Series } from "../report/plots.ts";
 import { writePngOrSkip } from "../report/png.ts";
 import type { GridPoint, GridSpec } from "./sweep_grid.ts";
 import type { TrainSummary } from "./run_summary.ts";
@@ -162,20 +162,29 @@ export async function writeSweepFiles(
   return json;
 }
 
+/** The legend entry of a spike cap in the tau figures, e.g. "max_spikes 1 (single spike)". */
+export function capLabel(k: number): string {
+  return k === 1 ? "max_spikes 1 (single spike)" : `max_spikes ${k}`;
+}
+
+/** A line of means at `x` with a band of one standard deviation either side. */
+export function bandSeries(name: string, x: number[], at: readonly Spread[]): Series {
+  return {
+    name,
+    x,
+    y: at.map((v) => v.mean),
+    yLow: at.map((v) => v.mean - v.std),
+    yHigh: at.map((v) => v.mean + v.std),
+  };
+}
+
 /** Two panels against tau (log axis): test accuracy, and spikes per neuron of the first hidden layer. */
 function sweepSvg(json: SweepJson): Promise<string> {
   const caps = json.grid.max_spikes;
-  const label = (k: number) => (k === 1 ? "max_spikes 1 (single spike)" : `max_spikes ${k}`);
   const series = (pick: (p: PointStats) => Spread) =>
     caps.map((k) => {
       const row = json.points.filter((p) => p.max_spikes === k);
-      return {
-        name: label(k),
-        x: row.map((p) => p.tau),
-        y: row.map((p) => pick(p).mean),
-        yLow: row.map((p) => pick(p).mean - pick(p).std),
-        yHigh: row.map((p) => pick(p).mean + pick(p).std),
-      };
+      return bandSeries(capLabel(k), row.map((p) => p.tau), row.map(pick));
     }).filter((s) => s.x.length > 0);
   const xLabel = json.grid.tau_mode === "s"
     ? "tau_s"

@@ -76,9 +76,11 @@ for (const p of [...points].sort((a, b) => a.k - b.k || a.tau - b.tau)) {
   const s = spread(p.acc);
   const pct = (x: number) => (100 * x).toFixed(2);
   console.log(
-    `max_spikes ${p.k} tau ${p.tau}: ${pct(s.mean)} ± ${pct(s.std)}% over seeds ${p.seeds.join(",")} (${
-      p.acc.map(pct).join(", ")
-    }); spikes per hidden neuron ${Number.isFinite(p.spikes) ? p.spikes.toFixed(2) : "not recorded"}`,
+    `max_spikes ${p.k} tau ${p.tau}: ${pct(s.mean)} ± ${pct(s.std)}% (median ${pct(s.median)}%) over seeds ${
+      p.seeds.join(",")
+    } (${p.acc.map(pct).join(", ")}); spikes per hidden neuron ${
+      Number.isFinite(p.spikes) ? p.spikes.toFixed(2) : "not recorded"
+    }`,
   );
 }
 
@@ -102,7 +104,7 @@ const svg = await multiPanelSvg([
     title: "Spikes per hidden neuron per sample (test set, mean over the seeds recorded)",
     xLabel: "tau (= tau_m = tau_s)",
     yLabel: "spikes per neuron",
-    series: series((p) => ({ mean: p.spikes, std: 0 })),
+    series: series((p) => ({ mean: p.spikes, std: 0, median: p.spikes })),
     logX: true,
   },
 ]);

@@ -84,12 +84,45 @@ Deno.test("shards split the grid into disjoint, covering, deterministic parts", 
   assert.deepEqual(shardPoints(points, undefined), points);
 });
 
-Deno.test("spread: mean and sample standard deviation", () => {
-  assert.deepEqual(spread([0.5]), { mean: 0.5, std: 0 });
-  const s = spread([1, 2, 3, 4]);
+Deno.test("spread: mean, sample standard deviation and median", () => {
+  assert.deepEqual(spread([0.5]), { mean: 0.5, std: 0, median: 0.5 });
+  const s = spread([4, 1, 3, 2]);
   assert.equal(s.mean, 2.5);
   assert.ok(Math.abs(s.std - Math.sqrt(5 / 3)) < 1e-12);
-  assert.ok(Number.isNaN(spread([]).mean));
+  assert.equal(s.median, 2.5);
+  // Odd count: the middle value, whatever the order; one outlier moves the mean, not the median.
+  assert.equal(spread([0.86, 0.78, 0.855]).median, 0.855);
+  assert.ok(Number.isNaN(spread([]).mean) && Number.isNaN(spread([]).median));
+});
+
+Deno.test("best tau by the median: one failed seed does not make another tau look best", () => {
+  // Made-up figures: flat across tau at the seeds that train, one seed failing at the longest tau. The mean
+  // puts the best at tau 10, inside the grid; the median at 40, a trend rather than an optimum.
+  const spec = gridSpec(tiny("unused", { taus: [5, 10, 40], max_spikes: [8], seeds: [0, 1, 2] }));
+  const acc: Record<string, number> = {
+    "5,0": 0.857,
+    "5,1": 0.857,
+    "5,2": 0.853,
+    "10,0": 0.864,
+    "10,1": 0.858,
+    "10,2": 0.856,
+    "40,0": 0.781,
+    "40,1": 0.866,
+    "40,2": 0.862,
+  };
+  const record = (point: GridPoint): RunRecord => ({
+    point,
+    summary: {
+      test_accuracy: acc[`${point.tau},${point.seed}`],
+      spikes_per_neuron: [1, 1],
+      layers: [{ silent_fraction: 0.5 }, { silent_fraction: 0 }],
+      seconds: 1,
+    } as unknown as TrainSummary,
+  });
+  const all = gridPoints(spec);
+  const [best] = sweepJson(spec, all, all.map(record)).best_tau;
+  assert.deepEqual([best.tau, best.interior], [10, true]);
+  assert.deepEqual(best.by_median, { tau: 40, test_accuracy: 0.862, interior: false });
 });
 
 Deno.test("best tau per spike cap: an optimum inside the grid, a trend at its edge, nothing from one tau", () => {
@@ -116,6 +149,10 @@ Deno.test("best tau per spike cap: an optimum inside the grid, a trend at its ed
   const full = sweepJson(spec, all, all.map(record));
   const bests = full.best_tau.map((b) => [b.max_spikes, b.tau, b.interior]);
   assert.deepEqual(bests, [[1, 10, false], [8, 5, true]]);
+  // One seed per point: the median is the mean and picks the same tau.
+  for (const b of full.best_tau) {
+    assert.deepEqual([b.by_median.tau, b.by_median.interior], [b.tau, b.interior]);
+  }
   // Only tau 5 finished for the multi-spike cap: one point is neither an optimum nor a trend.
   const partial = all.filter((p) => p.max_spikes === 1 || p.tau === 5);
   assert.deepEqual(sweepJson(spec, all, partial.map(record)).best_tau.map((b) => b.max_spikes), [1]);

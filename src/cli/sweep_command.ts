@@ -130,16 +130,23 @@ export function formatSweep(s: SweepJson, out: string): string {
     const spikes = p.spikes_per_neuron.map((x) => x.mean.toFixed(2)).join("/");
     lines.push(
       `tau ${p.tau} (tau_m ${p.tau_m}, tau_s ${p.tau_s}) max_spikes ${p.max_spikes}: test accuracy ` +
-        `${p.test_accuracy.mean.toFixed(4)} +- ${p.test_accuracy.std.toFixed(4)} over ${
-          plural(p.runs, "seed")
-        }, ` +
+        `${p.test_accuracy.mean.toFixed(4)} +- ${p.test_accuracy.std.toFixed(4)}${
+          p.runs >= 3 ? ` (median ${p.test_accuracy.median.toFixed(4)})` : ""
+        } over ${plural(p.runs, "seed")}, ` +
         `spikes per neuron ${spikes}`,
     );
   }
+  const where = (interior: boolean) =>
+    interior ? "an optimum inside the grid" : "at the edge of the grid (a trend, no optimum)";
   for (const b of s.best_tau) {
+    const m = b.by_median;
+    // A failed seed can move the mean's best tau; the median's is said beside it when the two differ.
+    const median = m.tau === b.tau
+      ? ""
+      : `; by the median over seeds tau ${m.tau} (${m.test_accuracy.toFixed(4)}), ${where(m.interior)}`;
     lines.push(
-      `max_spikes ${b.max_spikes}: best tau ${b.tau} (${b.test_accuracy.toFixed(4)}), ` +
-        (b.interior ? "an optimum inside the grid" : "at the edge of the grid (a trend, no optimum)"),
+      `max_spikes ${b.max_spikes}: best tau ${b.tau} (${b.test_accuracy.toFixed(4)}), ${where(b.interior)}` +
+        median,
     );
   }
   lines.push(`files: ${out}/sweep.json, ${out}/sweep.csv, ${out}/sweep.svg`);

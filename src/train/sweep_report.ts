@@ -16,10 +16,23 @@ export interface RunRecord {
   readonly summary: TrainSummary;
 }
 
-/** Mean and sample standard deviation (0 for one value) of some runs. */
+/**
+ * Mean, sample standard deviation (0 for one value) and median of some runs. The median is there because
+ * one run that fails to train (a seed at a long time constant) moves the mean of three by points and can
+ * make a time constant look best that is not best at any seed that trained.
+ */
 export interface Spread {
   readonly mean: number;
   readonly std: number;
+  readonly median: number;
+}
+
+/** The best time constant of one spike cap by one statistic over seeds. */
+export interface BestTau {
+  readonly tau: number;
+  readonly test_accuracy: number;
+  /** Inside the grid (an optimum) rather than at its smallest or largest tau (a trend). */
+  readonly interior: boolean;
 }
 
 /** The figures of one (tau, max_spikes) point over its seeds. */
@@ -52,17 +65,28 @@ export interface SweepJson {
    * whether it lies inside the grid (an optimum) rather than at its smallest or largest tau (a trend). A cap
    * with one time constant has no entry: one point shows neither.
    */
-  readonly best_tau: { max_spikes: number; tau: number; test_accuracy: number; interior: boolean }[];
+  readonly best_tau: (BestTau & { max_spikes: number; by_median: BestTau })[];
   readonly updated_at: string;
 }
 
-/** Mean and sample standard deviation. */
+/** Mean, sample standard deviation and median. */
 export function spread(xs: readonly number[]): Spread {
-  if (xs.length === 0) return { mean: NaN, std: NaN };
+  if (xs.length === 0) return { mean: NaN, std: NaN, median: NaN };
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length === 1) return { mean, std: 0 };
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  if (xs.length === 1) return { mean, std: 0, median };
   const ss = xs.reduce((a, b) => a + (b - mean) * (b - mean), 0);
-  return { mean, std: Math.sqrt(ss / (xs.length - 1)) };
+  return { mean, std: Math.sqrt(ss / (xs.length - 1)), median };
+}
+
+/** The point of `row` (one spike cap, two or more taus) with the highest `stat` of test accuracy. */
+function bestBy(row: readonly PointStats[], stat: "mean" | "median"): BestTau {
+  const best = row.reduce((a, b) => (b.test_accuracy[stat] > a.test_accuracy[stat] ? b : a));
+  const taus = row.map((p) => p.tau);
+  const interior = best.tau > Math.min(...taus) && best.tau < Math.max(...taus);
+  return { tau: best.tau, test_accuracy: best.test_accuracy[stat], interior };
 }
 
 /** Aggregates finished runs per (tau, max_spikes) of `spec`, in grid order. */
@@ -92,10 +116,7 @@ export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: reado
   const best_tau = spec.max_spikes.flatMap((k) => {
     const row = points.filter((p) => p.max_spikes === k);
     if (row.length < 2) return [];
-    const best = row.reduce((a, b) => (b.test_accuracy.mean > a.test_accuracy.mean ? b : a));
-    const taus = row.map((p) => p.tau);
-    const interior = best.tau > Math.min(...taus) && best.tau < Math.max(...taus);
-    return [{ max_spikes: k, tau: best.tau, test_accuracy: best.test_accuracy.mean, interior }];
+    return [{ max_spikes: k, ...bestBy(row, "mean"), by_median: bestBy(row, "median") }];
   });
   return {
     format: "multispike-sweep",

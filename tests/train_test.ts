@@ -22,6 +22,7 @@ import type { TrainConfig } from "../src/train/config.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { TrainingError, TrainingInterrupted } from "../src/train/errors.ts";
 import { evaluateModel } from "../src/train/evaluate.ts";
+import { runWarnings, SILENT_OUTPUT_LIMIT } from "../src/train/health.ts";
 import { train, type TrainSummary } from "../src/train/trainer.ts";
 
 const TINY: TrainConfig = {
@@ -156,7 +157,40 @@ Deno.test("train writes every file with sane contents", async () => {
   assert.deepEqual(model.network.weights, ck!.best!.weights);
   assert.deepEqual(await modelWeights(`${out}/last_model.json`), ck!.weights);
   assert.ok(lines.some((l) => l.startsWith("epoch 2/2")));
+  // A network that trains: its outputs fire, nothing to warn of.
+  assert.deepEqual(onDisk.warnings, []);
+  assert.ok(!lines.some((l) => l.startsWith("warning:")), lines.join("\n"));
   assert.match(await Deno.readTextFile(`${out}/curves.svg`), /<svg/);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("silent outputs: warned of once, in the epoch that raises it, and kept in summary.json", async () => {
+  // Synthetic metrics: the first epoch above the limit is named, and the last one while it stays above.
+  const rows = (xs: number[]) => xs.map((x, i) => ({ epoch: i + 1, silent_fraction_l2: x }));
+  assert.deepEqual(runWarnings(rows([0, 0.01, SILENT_OUTPUT_LIMIT]), 2), []);
+  const recovered = runWarnings(rows([0.2, 0.01]), 2);
+  assert.equal(recovered.length, 1);
+  assert.match(recovered[0], /^after epoch 1, 20\.0% of the output neurons stay silent/);
+  const persisting = runWarnings(rows([0.01, 0.2, 0.15, 0.11]), 2);
+  assert.deepEqual(persisting.map((w) => w.match(/^after epoch (\d+), (?:still )?([\d.]+)%/)!.slice(1)), [
+    ["2", "20.0"],
+    ["4", "11.0"],
+  ]);
+  // A real run: time constants far too short for Yin-Yang's spike times leave most outputs silent
+  // (62% at tau 0.2 after one epoch of this tiny network, 0.3% at the default tau 5).
+  const out = await tempDir();
+  const { reporter, lines } = recorder();
+  const short = { ...TINY, neuron: { ...TINY.neuron, tau_m: 0.2, tau_s: 0.2, max_spikes: 1 } };
+  const s = await train(short, { out, resume: false, reporter, plots: false });
+  const rowsOnDisk = parseCsvText(await Deno.readTextFile(`${out}/metrics.csv`));
+  const silent = rowsOnDisk.map((r) => Number(r.silent_fraction_l2));
+  assert.ok(silent[0] > SILENT_OUTPUT_LIMIT, `output silent fraction ${silent}`);
+  assert.equal(s.warnings.length, silent[1] > SILENT_OUTPUT_LIMIT ? 2 : 1);
+  assert.match(s.warnings[0], new RegExp(`^after epoch 1, ${(100 * silent[0]).toFixed(1)}% of the output`));
+  const said = lines.filter((l) => l.startsWith("warning: "));
+  assert.deepEqual(said, s.warnings.map((w) => `warning: ${w}`));
+  const onDisk: TrainSummary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
+  assert.deepEqual(onDisk.warnings, s.warnings);
   await Deno.remove(out, { recursive: true });
 });
 

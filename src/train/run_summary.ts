@@ -8,6 +8,7 @@ import type { LayerStats } from "../engine/engine.ts";
 import type { Checkpoint, MetricsRow } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import type { EngineChoice } from "./engine_select.ts";
+import { runWarnings } from "./health.ts";
 import { layerSummaries, type LayerSummary, type SplitResult } from "./split_eval.ts";
 
 /** Where and on what a run ran. */
@@ -60,6 +61,8 @@ export interface TrainSummary {
   readonly seconds: number;
   readonly started_at: string;
   readonly finished_at: string;
+  /** What the run's metrics warn of (health.ts), e.g. output neurons that stay silent; empty when nothing. */
+  readonly warnings: string[];
 }
 
 /** What the epoch loop leaves behind. */
@@ -159,6 +162,7 @@ export function makeSummary(
     seconds: state.seconds,
     started_at: state.startedAt,
     finished_at: new Date().toISOString(),
+    warnings: runWarnings(m, sizes.length - 1),
   };
 }
 

@@ -35,6 +35,7 @@ import { createEngine, type EngineChoice } from "./engine_select.ts";
 import { TrainingError, TrainingInterrupted } from "./errors.ts";
 import { evaluateSplit, type SplitResult } from "./split_eval.ts";
 import { runSteps } from "./step_pipeline.ts";
+import { runWarnings } from "./health.ts";
 import { epochRow, makeSummary, type RunState, type TrainSummary } from "./run_summary.ts";
 
 export type { Environment, RunState, TrainSummary } from "./run_summary.ts";
@@ -266,6 +267,11 @@ async function runEpochs(
         } spikes/neuron | ` +
         `${epochSeconds.toFixed(1)} s`,
     );
+    // A warning is said once, in the epoch that raises it; summary.json keeps them all.
+    const before = runWarnings(metrics.slice(0, -1), sizes.length - 1);
+    for (const w of runWarnings(metrics, sizes.length - 1)) {
+      if (!before.includes(w)) reporter.log(`warning: ${w}`);
+    }
     // Files first, checkpoint last: a crash in between repeats this epoch, which gives the same files.
     const network: Network = { neuron: config.neuron, sizes, weights: best.weights };
     await writeTextAtomic(

@@ -1,0 +1,46 @@
+/**
+ * Warnings about a run read from its metrics, for the person watching it: today one, output neurons that
+ * stay silent. A silent output neuron gets no timing gradient (MODEL.md section 4), only the pull of its
+ * potential maximum towards threshold, so a network whose outputs fall silent learns slowly or not at all.
+ * @module
+ */
+import type { MetricsRow } from "./checkpoint.ts";
+
+/**
+ * Fraction of output neurons silent on an average test sample above which a run is warned about. Runs that
+ * train well stay far below it (docs/RESULTS.md, recorded sweeps): 0-0.6% on Fashion-MNIST at tau 10-40 and
+ * on MNIST at tau 10-20, about 1% on MNIST at tau 5. Above it: MNIST at tau 1-2 (4-23%, 1.5-15 points behind
+ * tau 10), Yin-Yang at tau 0.5-1 for single-spike networks (31-62%), and the one Fashion-MNIST run of three
+ * at tau 40 that failed to train (20% after its first epoch, 11% after its fifth; 78% test against 86%).
+ */
+export const SILENT_OUTPUT_LIMIT = 0.05;
+
+/**
+ * The run's warnings, oldest first: the first epoch whose output layer was silent above
+ * {@link SILENT_OUTPUT_LIMIT}, and the last epoch too when it is later and still above it.
+ * @param metrics metrics.csv rows, one per finished epoch
+ * @param layers number of non-input layers (the output layer is the last)
+ */
+export function runWarnings(metrics: readonly MetricsRow[], layers: number): string[] {
+  const key = `silent_fraction_l${layers}`;
+  const silent = (r: MetricsRow) => r[key];
+  const first = metrics.find((r) => silent(r) > SILENT_OUTPUT_LIMIT);
+  if (!first) return [];
+  const warnings = [silentOutputWarning(first.epoch, silent(first))];
+  const last = metrics[metrics.length - 1];
+  if (last.epoch > first.epoch && silent(last) > SILENT_OUTPUT_LIMIT) {
+    // Short: the first warning said why it matters.
+    warnings.push(`after epoch ${last.epoch}, still ${pct(silent(last))}% of the output neurons silent`);
+  }
+  return warnings;
+}
+
+function silentOutputWarning(epoch: number, fraction: number): string {
+  return `after epoch ${epoch}, ${pct(fraction)}% of the output neurons stay silent on an average test ` +
+    `sample (about 1% or less in runs that train well); silent outputs get no timing gradient, so accuracy ` +
+    `suffers (seen at very short tau, and in 1 of 3 Fashion-MNIST runs at tau 40)`;
+}
+
+function pct(x: number): string {
+  return (100 * x).toFixed(1);
+}

@@ -95,6 +95,19 @@ Deno.test("spread: mean, sample standard deviation and median", () => {
   assert.ok(Number.isNaN(spread([]).mean) && Number.isNaN(spread([]).median));
 });
 
+/** A finished run of `point` whose summary holds only what sweepJson reads, with the given test accuracy. */
+function recordOf(testAccuracy: (point: GridPoint) => number): (point: GridPoint) => RunRecord {
+  return (point) => ({
+    point,
+    summary: {
+      test_accuracy: testAccuracy(point),
+      spikes_per_neuron: [1, 1],
+      layers: [{ silent_fraction: 0.5 }, { silent_fraction: 0 }],
+      seconds: 1,
+    } as unknown as TrainSummary,
+  });
+}
+
 Deno.test("best tau by the median: one failed seed does not make another tau look best", () => {
   // Made-up figures: flat across tau at the seeds that train, one seed failing at the longest tau. The mean
   // puts the best at tau 10, inside the grid; the median at 40, a trend rather than an optimum.
@@ -110,15 +123,7 @@ Deno.test("best tau by the median: one failed seed does not make another tau loo
     "40,1": 0.866,
     "40,2": 0.862,
   };
-  const record = (point: GridPoint): RunRecord => ({
-    point,
-    summary: {
-      test_accuracy: acc[`${point.tau},${point.seed}`],
-      spikes_per_neuron: [1, 1],
-      layers: [{ silent_fraction: 0.5 }, { silent_fraction: 0 }],
-      seconds: 1,
-    } as unknown as TrainSummary,
-  });
+  const record = recordOf((p) => acc[`${p.tau},${p.seed}`]);
   const all = gridPoints(spec);
   const [best] = sweepJson(spec, all, all.map(record)).best_tau;
   assert.deepEqual([best.tau, best.interior], [10, true]);
@@ -136,15 +141,7 @@ Deno.test("best tau per spike cap: an optimum inside the grid, a trend at its ed
     "5,1": 0.91,
     "10,1": 0.92,
   };
-  const record = (point: GridPoint): RunRecord => ({
-    point,
-    summary: {
-      test_accuracy: acc[`${point.tau},${point.max_spikes}`],
-      spikes_per_neuron: [1, 1],
-      layers: [{ silent_fraction: 0.5 }, { silent_fraction: 0 }],
-      seconds: 1,
-    } as unknown as TrainSummary,
-  });
+  const record = recordOf((p) => acc[`${p.tau},${p.max_spikes}`]);
   const all = gridPoints(spec);
   const full = sweepJson(spec, all, all.map(record));
   const bests = full.best_tau.map((b) => [b.max_spikes, b.tau, b.interior]);

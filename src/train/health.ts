@@ -12,8 +12,8 @@ import type { MetricsRow } from "./checkpoint.ts";
  * on MNIST at tau 10-20, about 1% on MNIST at tau 5, 3-4% for multi-spike MNIST at tau 2 after 5 epochs.
  * Above it: MNIST at tau 1 (19-23%) and single-spike MNIST at tau 2 (12-21%), 4-14 points behind
  * tau 10; Yin-Yang at tau 0.5-1 for single-spike networks (31-62%); and the multi-spike Fashion-MNIST runs
- * at tau 40 that failed to train (seeds 0 and 3: 20% and 12% after their first epoch, with 56% and 45% of the hidden
- * layer silent too; 78% test at both where the seeds that trained reached 86%).
+ * at tau 40 that failed to train (seeds 0 and 3: 20% and 12% after their first epoch, with 56% and 45% of
+ * the hidden layer silent too; 78% test at both where the seeds that trained reached 86%).
  */
 export const SILENT_OUTPUT_LIMIT = 0.05;
 

@@ -104,7 +104,7 @@ const svg = await multiPanelSvg([
     title: "Spikes per hidden neuron per sample (test set, mean over the seeds recorded)",
     xLabel: "tau (= tau_m = tau_s)",
     yLabel: "spikes per neuron",
-    series: series((p) => ({ mean: p.spikes, std: 0, median: p.spikes })),
+    series: series((p) => spread([p.spikes])),
     logX: true,
   },
 ]);

@@ -267,7 +267,7 @@ async function runEpochs(
         } spikes/neuron | ` +
         `${epochSeconds.toFixed(1)} s`,
     );
-    // A warning is said once, in the epoch that raises it; summary.json keeps them all.
+    // A warning is said once, in the epoch that raises it; summary.json keeps the first and the latest.
     const before = runWarnings(metrics.slice(0, -1), sizes.length - 1);
     for (const w of runWarnings(metrics, sizes.length - 1)) {
       if (!before.includes(w)) reporter.log(`warning: ${w}`);

@@ -141,7 +141,9 @@ export function buildProgram() {
     });
 
   program.command("sweep")
-    .description("Train over a grid of time constants, spike caps and seeds; or merge shards with --merge.")
+    .description(
+      "Train over a grid of time constants, spike caps (learning rates) and seeds; or merge shards with --merge.",
+    )
     .option("--preset <name>", "a named grid: yinyang-tau or mnist-tau; options given override it")
     .addOption(
       new Option("--dataset <name>", "dataset (default: the preset's, else mnist)").choices(DATASET_NAMES),
@@ -159,6 +161,11 @@ export function buildProgram() {
     .option("--tau-m <T>", "the fixed tau_m in --tau-mode s", parsePositive)
     .option("--tau-s <T>", "the fixed tau_s in --tau-mode m", parsePositive)
     .option("--max-spikes <list>", "spike caps, e.g. 1,8 (default 1,8)", parsePositiveIntList)
+    .option(
+      "--lrs <list>",
+      "learning rates to sweep, e.g. 0.001,0.003 (instead of --lr); each tau's best on validation is reported",
+      parsePositiveList,
+    )
     .option("--seeds <list>", "seeds, e.g. 0,1,2 (default 0)", parseNonNegativeIntList)
     .addOption(hiddenOption())
     .addOption(T.epochs())

@@ -125,6 +125,13 @@ Deno.test("sweep options: preset, overrides, defaults, contradictions", () => {
     () => sweepConfigFromOptions({ preset: "yinyang-tau", dataset: "mnist" }),
     /--dataset mnist contradicts preset yinyang-tau \(dataset yinyang\); use --preset mnist-tau/,
   );
+  const rates = sweepConfigFromOptions({ dataset: "yinyang", taus: [3], lrs: [0.001, 0.003], out: "o" });
+  assert.deepEqual(rates.lrs, [0.001, 0.003]);
+  assert.equal(own.lrs, undefined, "no --lrs: no learning-rate axis");
+  assert.throws(
+    () => sweepConfigFromOptions({ dataset: "yinyang", taus: [3], lr: 0.01, lrs: [0.001], out: "o" }),
+    /give --lr .* or --lrs .*, not both/,
+  );
 });
 
 Deno.test("parsers and error helpers", () => {
@@ -177,7 +184,7 @@ Deno.test("--help lists the commands and exits 0", { ignore: !CAN_RUN }, async (
     assert.ok(t.stdout.includes(flag), `train --help mentions ${flag}`);
   }
   const s = await cli("sweep", "--help");
-  for (const flag of ["--merge", "--shard", "--preset", "--taus", "--tau-mode", "--seeds"]) {
+  for (const flag of ["--merge", "--shard", "--preset", "--taus", "--tau-mode", "--lrs", "--seeds"]) {
     assert.ok(s.stdout.includes(flag), `sweep --help mentions ${flag}`);
   }
   for (const name of Object.keys(SWEEP_PRESETS)) {
@@ -619,6 +626,54 @@ Deno.test("Ctrl-C in the middle of a long epoch on one CPU thread is heard befor
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "sweep over learning rates reports each tau's rate chosen on validation",
+  { ignore: !CAN_RUN },
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "multispike_sweep_lrs_" });
+    try {
+      const r = await cli(
+        ...["sweep", "--dataset", "yinyang", "--taus", "1,3", "--max-spikes", "4", "--lrs", "0.001,0.01"],
+        ...["--epochs", "1", "--hidden", "5", "--limit-train", "60", "--limit-test", "30", "--device", "cpu"],
+        ...["--workers", "1", "--quiet", "--out", dir],
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /ran 4 runs/);
+      assert.match(r.stdout, /tau 3 \(tau_m 3, tau_s 3\) max_spikes 4 lr 0\.01: test accuracy/);
+      assert.match(r.stdout, /max_spikes 4 lr 0\.001: best tau [13] /);
+      assert.match(
+        r.stdout,
+        /max_spikes 4, lr chosen per tau on validation \(1: 0\.0?01, 3: 0\.0?01\): best tau/,
+      );
+      const sweep = JSON.parse(await Deno.readTextFile(`${dir}/sweep.json`));
+      assert.deepEqual(sweep.grid.lrs, [0.001, 0.01]);
+      assert.equal(sweep.best_tau_tuned_lr.length, 1);
+      const summary = JSON.parse(
+        await Deno.readTextFile(`${dir}/points/tau-3_k-4_lr-0.01_seed-0/summary.json`),
+      );
+      assert.equal(summary.config.lr, 0.01, "the run trained at its grid point's rate");
+      assertUserError(
+        await cli(
+          "sweep",
+          "--dataset",
+          "yinyang",
+          "--taus",
+          "1",
+          "--lr",
+          "0.01",
+          "--lrs",
+          "0.001",
+          "--out",
+          dir,
+        ),
+        /give --lr .* or --lrs .*, not both/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("sweep in two shards, then --merge joins them", { ignore: !CAN_RUN }, async () => {
   const dir = await Deno.makeTempDir({ prefix: "multispike_sweep_" });

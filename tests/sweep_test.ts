@@ -157,6 +157,71 @@ Deno.test("best tau per spike cap: an optimum inside the grid, a trend at its ed
   assert.deepEqual(sweepJson(one, gridPoints(one), gridPoints(one).map(record)).best_tau, []);
 });
 
+Deno.test("learning rates as a grid axis: keys, per-point configs, and the old keys without the axis", () => {
+  const points = gridPoints(
+    gridSpec(tiny("x", { taus: [2], max_spikes: [8], lrs: [0.001, 0.003], seeds: [0, 1] })),
+  );
+  assert.deepEqual(points.map((p) => p.key), [
+    "tau-2_k-8_lr-0.001_seed-0",
+    "tau-2_k-8_lr-0.001_seed-1",
+    "tau-2_k-8_lr-0.003_seed-0",
+    "tau-2_k-8_lr-0.003_seed-1",
+  ]);
+  assert.deepEqual(points.map((p) => [p.lr, p.config.lr]), [[0.001, 0.001], [0.001, 0.001], [0.003, 0.003], [
+    0.003,
+    0.003,
+  ]]);
+  // No axis: every run has the base's rate and the keys of sweeps made before the axis existed.
+  const plain = gridPoints(gridSpec(tiny("x", { taus: [2], max_spikes: [8] })));
+  assert.deepEqual(plain.map((p) => [p.key, p.lr, p.config.lr]), [["tau-2_k-8_seed-0", BASE.lr, BASE.lr]]);
+  assert.equal("lrs" in gridSpec(tiny("x")), false);
+});
+
+Deno.test("best tau with the learning rate tuned per tau: chosen on validation, not on test", () => {
+  const spec = gridSpec(
+    tiny("unused", { taus: [5, 10, 40], max_spikes: [8], lrs: [0.001, 0.003], seeds: [0] }),
+  );
+  // Made-up figures: at lr 0.003 tau 40 fails and the best is tau 10, inside the grid; at 0.001 tau 40 trains
+  // and is best. At tau 10 the larger rate validates better but tests worse: the choice follows validation.
+  const fig: Record<string, [val: number, test: number]> = {
+    "5,0.001": [0.850, 0.851],
+    "5,0.003": [0.855, 0.856],
+    "10,0.001": [0.858, 0.866],
+    "10,0.003": [0.860, 0.859],
+    "40,0.001": [0.864, 0.863],
+    "40,0.003": [0.780, 0.781],
+  };
+  const all = gridPoints(spec);
+  const runs = all.map((point) => {
+    const [val, test] = fig[`${point.tau},${point.lr}`];
+    const r = recordOf(() => test)(point);
+    return { point, summary: { ...r.summary, best_val_accuracy: val } };
+  });
+  const json = sweepJson(spec, all, runs);
+  assert.deepEqual(json.points.map((p) => [p.tau, p.lr, p.best_val_accuracy.mean]), [
+    [5, 0.001, 0.850],
+    [5, 0.003, 0.855],
+    [10, 0.001, 0.858],
+    [10, 0.003, 0.860],
+    [40, 0.001, 0.864],
+    [40, 0.003, 0.780],
+  ]);
+  assert.deepEqual(json.best_tau.map((b) => [b.lr, b.tau, b.interior]), [[0.001, 10, true], [
+    0.003,
+    10,
+    true,
+  ]]);
+  const [tuned] = json.best_tau_tuned_lr!;
+  assert.deepEqual(tuned.per_tau.map((p) => [p.tau, p.lr]), [[5, 0.003], [10, 0.003], [40, 0.001]]);
+  // Picking on test would have taken lr 0.001 at tau 10 (0.866) and called tau 10 an optimum.
+  assert.deepEqual([tuned.tau, tuned.test_accuracy, tuned.interior], [40, 0.863, false]);
+  assert.equal(tuned.by_median.tau, 40);
+  // One rate swept, or none: nothing to tune.
+  const one = gridSpec(tiny("unused", { taus: [5, 10], lrs: [0.001] }));
+  const oneAll = gridPoints(one);
+  assert.equal(sweepJson(one, oneAll, oneAll.map(recordOf(() => 0.5))).best_tau_tuned_lr, undefined);
+});
+
 Deno.test("presets: the tau sweep compares multi-spike with single-spike over several seeds", () => {
   for (const name of ["yinyang-tau", "mnist-tau"]) {
     const p = SWEEP_PRESETS[name];
@@ -200,7 +265,7 @@ Deno.test("a tiny sweep: shards, resumption, merge", async () => {
 
   const csv = (await Deno.readTextFile(`${merged}/sweep.csv`)).trim().split("\n");
   assert.equal(csv.length, 5);
-  assert.match(csv[0], /^key,dataset,tau,tau_m,tau_s,max_spikes,seed,test_accuracy/);
+  assert.match(csv[0], /^key,dataset,tau,tau_m,tau_s,max_spikes,lr,seed,test_accuracy/);
   const json: SweepJson = JSON.parse(await Deno.readTextFile(`${merged}/sweep.json`));
   assert.deepEqual(json.grid.taus, [2, 5]);
   assert.equal(json.runs_finished, 4);

@@ -14,7 +14,7 @@ import {
   type SweepConfig,
   type TauMode,
 } from "../train/sweep.ts";
-import type { SweepJson } from "../train/sweep_report.ts";
+import type { BestTau, SweepJson } from "../train/sweep_report.ts";
 import { UsageError } from "./errors.ts";
 import { EXIT_INTERRUPTED, interruptedLine, runInterruptible } from "./interrupt.ts";
 import { type ConfigOverrides, trainConfigFromOptions } from "./train_command.ts";
@@ -27,6 +27,7 @@ export interface SweepCliOptions extends Omit<ConfigOverrides, "tau" | "maxSpike
   readonly tauMode?: TauMode;
   readonly ratio?: number;
   readonly maxSpikes?: number[];
+  readonly lrs?: number[];
   readonly seeds?: number[];
   readonly shard?: ShardSpec;
   readonly out?: string;
@@ -44,7 +45,7 @@ export function defaultSweepOut(preset: string): string {
  * @param o parsed options (not `--merge`)
  * @returns the sweep configuration
  * @throws UsageError for an unknown preset, a missing grid or output directory, a dataset that contradicts
- *   the preset
+ *   the preset, --lr beside --lrs
  */
 export function sweepConfigFromOptions(o: SweepCliOptions): SweepConfig {
   let preset;
@@ -70,8 +71,12 @@ export function sweepConfigFromOptions(o: SweepCliOptions): SweepConfig {
   if (out === undefined) {
     throw new UsageError("sweep needs --out DIR (or a --preset, which defaults to runs/<preset>)");
   }
-  // The grid sets max_spikes (a list here) and the seed of every run; the rest overrides the base.
-  const { maxSpikes: _grid, ...overrides } = o;
+  if (o.lr !== undefined && o.lrs !== undefined) {
+    throw new UsageError("give --lr (one rate for every run) or --lrs (a grid of rates), not both");
+  }
+  // The grid sets max_spikes (a list here), the seed and, with --lrs, the lr of every run; the rest
+  // overrides the base.
+  const { maxSpikes: _grid, lrs: _lrs, ...overrides } = o;
   const base = trainConfigFromOptions(preset?.base ?? defaultTrainConfig(dataset), overrides);
   return {
     dataset,
@@ -79,6 +84,7 @@ export function sweepConfigFromOptions(o: SweepCliOptions): SweepConfig {
     tau_mode: o.tauMode ?? preset?.tau_mode ?? "tied",
     ...(o.ratio ?? preset?.ratio) !== undefined ? { ratio: o.ratio ?? preset?.ratio } : {},
     max_spikes: o.maxSpikes ?? preset?.max_spikes ?? [1, 8],
+    ...(o.lrs ?? preset?.lrs) !== undefined ? { lrs: o.lrs ?? preset?.lrs } : {},
     seeds: o.seeds ?? preset?.seeds ?? [0],
     base,
     out,
@@ -120,16 +126,20 @@ export async function sweepCommand(o: SweepCliOptions, argv: readonly string[]):
 }
 
 /**
- * A sweep's table: one line per (tau, max_spikes) with mean and spread of test accuracy and spikes.
+ * A sweep's table: one line per (tau, max_spikes, lr) with mean and spread of test accuracy and spikes, then
+ * the best tau per spike cap (and learning rate), and with swept rates the best tau with each tau's rate
+ * chosen on validation accuracy.
  * @param s content of sweep.json
  * @param out the sweep directory
  */
 export function formatSweep(s: SweepJson, out: string): string {
   const lines = [`${s.runs_finished} of ${s.runs_total} runs finished in ${out}`];
+  const swept = s.grid.lrs !== undefined;
   for (const p of s.points) {
     const spikes = p.spikes_per_neuron.map((x) => x.mean.toFixed(2)).join("/");
+    const lr = swept ? ` lr ${p.lr}` : "";
     lines.push(
-      `tau ${p.tau} (tau_m ${p.tau_m}, tau_s ${p.tau_s}) max_spikes ${p.max_spikes}: test accuracy ` +
+      `tau ${p.tau} (tau_m ${p.tau_m}, tau_s ${p.tau_s}) max_spikes ${p.max_spikes}${lr}: test accuracy ` +
         `${p.test_accuracy.mean.toFixed(4)} +- ${p.test_accuracy.std.toFixed(4)}${
           p.runs >= 3 ? ` (median ${p.test_accuracy.median.toFixed(4)})` : ""
         } over ${plural(p.runs, "seed")}, ` +
@@ -138,15 +148,23 @@ export function formatSweep(s: SweepJson, out: string): string {
   }
   const where = (interior: boolean) =>
     interior ? "an optimum inside the grid" : "at the edge of the grid (a trend, no optimum)";
-  for (const b of s.best_tau) {
-    const m = b.by_median;
-    // A failed seed can move the mean's best tau; the median's is said beside it when the two differ.
-    const median = m.tau === b.tau
+  // A failed seed can move the mean's best tau; the median's is said beside it when the two differ.
+  const median = (b: BestTau, m: BestTau) =>
+    m.tau === b.tau
       ? ""
       : `; by the median over seeds tau ${m.tau} (${m.test_accuracy.toFixed(4)}), ${where(m.interior)}`;
+  for (const b of s.best_tau) {
+    const lr = b.lr !== undefined ? ` lr ${b.lr}` : "";
     lines.push(
-      `max_spikes ${b.max_spikes}: best tau ${b.tau} (${b.test_accuracy.toFixed(4)}), ${where(b.interior)}` +
-        median,
+      `max_spikes ${b.max_spikes}${lr}: best tau ${b.tau} (${b.test_accuracy.toFixed(4)}), ` +
+        where(b.interior) + median(b, b.by_median),
+    );
+  }
+  for (const t of s.best_tau_tuned_lr ?? []) {
+    const rates = t.per_tau.map((p) => `${p.tau}: ${p.lr}`).join(", ");
+    lines.push(
+      `max_spikes ${t.max_spikes}, lr chosen per tau on validation (${rates}): best tau ${t.tau} ` +
+        `(${t.test_accuracy.toFixed(4)}), ${where(t.interior)}` + median(t, t.by_median),
     );
   }
   lines.push(`files: ${out}/sweep.json, ${out}/sweep.csv, ${out}/sweep.svg`);

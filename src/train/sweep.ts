@@ -1,5 +1,5 @@
 /**
- * `sweep`: one training run per point of a grid of time constants x spike caps x seeds, resumable (finished
+ * `sweep`: one training run per point of a grid of time constants x spike caps (x learning rates) x seeds, resumable (finished
  * points are skipped, unfinished ones continue from their checkpoint), splittable into shards for batch
  * schedulers (`--shard i/n`, e.g. Slurm job arrays or Kubernetes indexed jobs), and `mergeSweeps` to join
  * shard directories. Layout of a sweep directory:
@@ -118,9 +118,10 @@ export async function runSweep(
   let skipped = 0;
   for (const [n, point] of mine.entries()) {
     const dir = `${cfg.out}/points/${point.key}`;
+    const lr = spec.lrs ? ` lr ${point.lr}` : "";
     const tag = `[${
       n + 1
-    }/${mine.length}] tau ${point.tau} max_spikes ${point.max_spikes} seed ${point.seed}`;
+    }/${mine.length}] tau ${point.tau} max_spikes ${point.max_spikes}${lr} seed ${point.seed}`;
     const done = await finishedSummary(dir, point.config);
     if (done) {
       skipped++;
@@ -248,7 +249,7 @@ async function checkSameGrid(
  * seeds with `seeds: false`.
  */
 function gridDifference(a: GridSpec, b: GridSpec, opts: { seeds?: boolean } = {}): string | null {
-  for (const k of ["dataset", "taus", "tau_mode", "ratio", "max_spikes", "seeds"] as const) {
+  for (const k of ["dataset", "taus", "tau_mode", "ratio", "max_spikes", "lrs", "seeds"] as const) {
     if (k === "seeds" && opts.seeds === false) continue;
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) {
       return `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`;
@@ -269,6 +270,9 @@ function checkSweep(cfg: SweepConfig): void {
   }
   if (cfg.max_spikes.length === 0 || !cfg.max_spikes.every((k) => Number.isInteger(k) && k >= 1)) {
     bad(`max_spikes must be integers >= 1, got [${cfg.max_spikes}]`);
+  }
+  if (cfg.lrs && (cfg.lrs.length === 0 || !cfg.lrs.every((r) => Number.isFinite(r) && r > 0))) {
+    bad(`learning rates must be numbers > 0, got [${cfg.lrs}]`);
   }
   if (cfg.seeds.length === 0 || !cfg.seeds.every((s) => Number.isInteger(s) && s >= 0)) {
     bad(`seeds must be integers >= 0, got [${cfg.seeds}]`);

@@ -1,6 +1,6 @@
 /**
- * The grid of a sweep: time constants x spike caps x seeds, the training configuration of each point, its
- * directory name, and the deterministic split of the grid into shards.
+ * The grid of a sweep: time constants x spike caps (x learning rates) x seeds, the training configuration of
+ * each point, its directory name, and the deterministic split of the grid into shards.
  * @module
  */
 import type { DatasetName } from "../data/dataset.ts";
@@ -34,11 +34,17 @@ export interface SweepConfig {
   readonly ratio?: number;
   /** Spike caps, e.g. [1, 8]: 1 is the single-spike (TTFS) network the multi-spike one is compared with. */
   readonly max_spikes: readonly number[];
+  /**
+   * Learning rates to sweep, e.g. [0.001, 0.003]; absent: every run uses the base's, and the grid, its keys and
+   * files are those of a sweep without this axis. A fixed learning rate can fail at some time constants that
+   * a smaller one trains (Fashion-MNIST, tau 30-40), so comparing time constants fairly may need a rate per tau.
+   */
+  readonly lrs?: readonly number[];
   /** Seeds of the repeated runs, e.g. [0, 1, 2]. */
   readonly seeds: readonly number[];
   /**
    * Everything else every run shares (its dataset must be `dataset`); each point overrides neuron.tau_m,
-   * neuron.tau_s, neuron.max_spikes and seed. t_max stays fixed across the sweep.
+   * neuron.tau_s, neuron.max_spikes, seed and, with `lrs`, lr. t_max stays fixed across the sweep.
    */
   readonly base: TrainConfig;
   /** Output directory: runs go to `out/points/<key>/`, the sweep's files to `out/`. */
@@ -49,12 +55,14 @@ export interface SweepConfig {
 
 /** One run of the grid. */
 export interface GridPoint {
-  /** Position in the canonical order (tau, then max_spikes, then seed). */
+  /** Position in the canonical order (tau, then max_spikes, then learning rate, then seed). */
   readonly index: number;
-  /** Directory name under points/, e.g. "tau-2_k-8_seed-0". */
+  /** Directory name under points/, e.g. "tau-2_k-8_seed-0", or "tau-2_k-8_lr-0.001_seed-0" with `lrs`. */
   readonly key: string;
   readonly tau: number;
   readonly max_spikes: number;
+  /** The run's learning rate (the base's when the grid has no `lrs`). */
+  readonly lr: number;
   readonly seed: number;
   readonly config: TrainConfig;
 }
@@ -66,6 +74,8 @@ export interface GridSpec {
   readonly tau_mode: TauMode;
   readonly ratio: number;
   readonly max_spikes: readonly number[];
+  /** Present only when learning rates are swept (sweep.json files from before this axis have none). */
+  readonly lrs?: readonly number[];
   readonly seeds: readonly number[];
   readonly base: TrainConfig;
 }
@@ -78,6 +88,7 @@ export function gridSpec(cfg: SweepConfig): GridSpec {
     tau_mode: cfg.tau_mode,
     ratio: cfg.ratio ?? 2,
     max_spikes: [...cfg.max_spikes],
+    ...(cfg.lrs ? { lrs: [...cfg.lrs] } : {}),
     seeds: [...cfg.seeds],
     base: cfg.base,
   };
@@ -98,26 +109,37 @@ export function timeConstants(spec: GridSpec, tau: number): { tau_m: number; tau
   }
 }
 
-/** Every point of the grid, in canonical order: tau, then max_spikes, then seed. */
+/** The learning rates of the grid: the swept ones, else the base's alone. */
+export function gridLrs(spec: GridSpec): readonly number[] {
+  return spec.lrs ?? [spec.base.lr];
+}
+
+/** Every point of the grid, in canonical order: tau, then max_spikes, then learning rate, then seed. */
 export function gridPoints(spec: GridSpec): GridPoint[] {
   const points: GridPoint[] = [];
   for (const tau of spec.taus) {
     for (const k of spec.max_spikes) {
-      for (const seed of spec.seeds) {
-        const config: TrainConfig = {
-          ...spec.base,
-          dataset: spec.dataset,
-          neuron: { ...spec.base.neuron, ...timeConstants(spec, tau), max_spikes: k },
-          seed,
-        };
-        points.push({
-          index: points.length,
-          key: `tau-${tau}_k-${k}_seed-${seed}`,
-          tau,
-          max_spikes: k,
-          seed,
-          config,
-        });
+      for (const lr of gridLrs(spec)) {
+        for (const seed of spec.seeds) {
+          const config: TrainConfig = {
+            ...spec.base,
+            dataset: spec.dataset,
+            neuron: { ...spec.base.neuron, ...timeConstants(spec, tau), max_spikes: k },
+            lr,
+            seed,
+          };
+          // Without an lr axis the keys stay as they were, so older sweep directories resume and merge.
+          const lrPart = spec.lrs ? `_lr-${lr}` : "";
+          points.push({
+            index: points.length,
+            key: `tau-${tau}_k-${k}${lrPart}_seed-${seed}`,
+            tau,
+            max_spikes: k,
+            lr,
+            seed,
+            config,
+          });
+        }
       }
     }
   }

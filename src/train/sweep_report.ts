@@ -1,13 +1,14 @@
 /**
  * The files of a sweep: sweep.csv (one row per finished run), sweep.json (the grid, mean and spread over
- * seeds per point, the best tau per spike cap) and sweep.svg/.png (test accuracy and spikes per neuron
- * against tau, one line per spike cap, bands of one standard deviation over seeds).
+ * seeds per point, the best tau per spike cap and learning rate, and with swept learning rates the best tau
+ * with the rate chosen per tau on validation accuracy) and sweep.svg/.png (test accuracy and spikes per
+ * neuron against tau, one line per spike cap and learning rate, bands of one standard deviation over seeds).
  * @module
  */
 import { toCsv, writeTextAtomic } from "../report/csv.ts";
 import { multiPanelSvg, type Series } from "../report/plots.ts";
 import { writePngOrSkip } from "../report/png.ts";
-import type { GridPoint, GridSpec } from "./sweep_grid.ts";
+import { gridLrs, type GridPoint, type GridSpec } from "./sweep_grid.ts";
 import type { TrainSummary } from "./run_summary.ts";
 
 /** A finished run of the grid. */
@@ -35,16 +36,19 @@ export interface BestTau {
   readonly interior: boolean;
 }
 
-/** The figures of one (tau, max_spikes) point over its seeds. */
+/** The figures of one (tau, max_spikes, lr) point over its seeds. */
 export interface PointStats {
   readonly tau: number;
   readonly tau_m: number;
   readonly tau_s: number;
   readonly max_spikes: number;
+  readonly lr: number;
   /** Seeds finished. */
   readonly runs: number;
   readonly seeds: number[];
   readonly test_accuracy: Spread;
+  /** Of the model each run kept (its best epoch on validation): what a learning rate is chosen on. */
+  readonly best_val_accuracy: Spread;
   /** Per non-input layer. */
   readonly spikes_per_neuron: Spread[];
   /** Per non-input layer. */
@@ -65,8 +69,22 @@ export interface SweepJson {
    * whether it lies inside the grid (an optimum) rather than at its smallest or largest tau (a trend). A cap
    * with one time constant has no entry: one point shows neither.
    */
-  readonly best_tau: (BestTau & { max_spikes: number; by_median: BestTau })[];
+  readonly best_tau: (BestTau & { max_spikes: number; lr?: number; by_median: BestTau })[];
+  /**
+   * With two or more learning rates swept, per spike cap: the rate of each tau chosen on mean validation
+   * accuracy (never on test accuracy, which then only reports), and the best tau over those choices. It
+   * answers whether an optimal tau survives tuning the learning rate per tau.
+   */
+  readonly best_tau_tuned_lr?: TunedBestTau[];
   readonly updated_at: string;
+}
+
+/** The best tau of one spike cap when each tau gets the learning rate that validates best. */
+export interface TunedBestTau extends BestTau {
+  readonly max_spikes: number;
+  /** Per tau with a finished point, in grid order: the chosen rate and what it gave. */
+  readonly per_tau: { tau: number; lr: number; best_val_accuracy: number; test_accuracy: number }[];
+  readonly by_median: BestTau;
 }
 
 /** Mean, sample standard deviation and median. */
@@ -89,35 +107,43 @@ function bestBy(row: readonly PointStats[], stat: "mean" | "median"): BestTau {
   return { tau: best.tau, test_accuracy: best.test_accuracy[stat], interior };
 }
 
-/** Aggregates finished runs per (tau, max_spikes) of `spec`, in grid order. */
+/** Aggregates finished runs per (tau, max_spikes, lr) of `spec`, in grid order. */
 export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: readonly RunRecord[]): SweepJson {
   const points: PointStats[] = [];
   for (const tau of spec.taus) {
     for (const k of spec.max_spikes) {
-      const mine = runs.filter((r) => r.point.tau === tau && r.point.max_spikes === k);
-      if (mine.length === 0) continue;
-      const layers = mine[0].summary.spikes_per_neuron.length;
-      const perLayer = (f: (s: TrainSummary, l: number) => number) =>
-        Array.from({ length: layers }, (_, l) => spread(mine.map((r) => f(r.summary, l))));
-      points.push({
-        tau,
-        tau_m: mine[0].point.config.neuron.tau_m,
-        tau_s: mine[0].point.config.neuron.tau_s,
-        max_spikes: k,
-        runs: mine.length,
-        seeds: mine.map((r) => r.point.seed),
-        test_accuracy: spread(mine.map((r) => r.summary.test_accuracy)),
-        spikes_per_neuron: perLayer((s, l) => s.spikes_per_neuron[l]),
-        silent_fraction: perLayer((s, l) => s.layers[l].silent_fraction),
-        seconds: spread(mine.map((r) => r.summary.seconds)),
-      });
+      for (const lr of gridLrs(spec)) {
+        const mine = runs.filter((r) => r.point.tau === tau && r.point.max_spikes === k && r.point.lr === lr);
+        if (mine.length === 0) continue;
+        const layers = mine[0].summary.spikes_per_neuron.length;
+        const perLayer = (f: (s: TrainSummary, l: number) => number) =>
+          Array.from({ length: layers }, (_, l) => spread(mine.map((r) => f(r.summary, l))));
+        points.push({
+          tau,
+          tau_m: mine[0].point.config.neuron.tau_m,
+          tau_s: mine[0].point.config.neuron.tau_s,
+          max_spikes: k,
+          lr,
+          runs: mine.length,
+          seeds: mine.map((r) => r.point.seed),
+          test_accuracy: spread(mine.map((r) => r.summary.test_accuracy)),
+          best_val_accuracy: spread(mine.map((r) => r.summary.best_val_accuracy)),
+          spikes_per_neuron: perLayer((s, l) => s.spikes_per_neuron[l]),
+          silent_fraction: perLayer((s, l) => s.layers[l].silent_fraction),
+          seconds: spread(mine.map((r) => r.summary.seconds)),
+        });
+      }
     }
   }
-  const best_tau = spec.max_spikes.flatMap((k) => {
-    const row = points.filter((p) => p.max_spikes === k);
-    if (row.length < 2) return [];
-    return [{ max_spikes: k, ...bestBy(row, "mean"), by_median: bestBy(row, "median") }];
-  });
+  const best_tau = spec.max_spikes.flatMap((k) =>
+    gridLrs(spec).flatMap((lr) => {
+      const row = points.filter((p) => p.max_spikes === k && p.lr === lr);
+      if (row.length < 2) return [];
+      const swept = spec.lrs ? { lr } : {};
+      return [{ max_spikes: k, ...swept, ...bestBy(row, "mean"), by_median: bestBy(row, "median") }];
+    })
+  );
+  const tuned = spec.lrs && spec.lrs.length >= 2 ? { best_tau_tuned_lr: tunedBestTau(spec, points) } : {};
   return {
     format: "multispike-sweep",
     version: 1,
@@ -126,8 +152,36 @@ export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: reado
     runs_finished: runs.length,
     points,
     best_tau,
+    ...tuned,
     updated_at: new Date().toISOString(),
   };
+}
+
+/**
+ * Per spike cap with two or more taus finished: each tau's learning rate chosen on the highest mean
+ * validation accuracy over seeds (a tie goes to the rate listed first), then the best tau over the
+ * chosen points by mean and by median test accuracy.
+ */
+function tunedBestTau(spec: GridSpec, points: readonly PointStats[]): TunedBestTau[] {
+  return spec.max_spikes.flatMap((k) => {
+    const chosen = spec.taus.flatMap((tau) => {
+      const candidates = points.filter((p) => p.max_spikes === k && p.tau === tau);
+      if (candidates.length === 0) return [];
+      return [candidates.reduce((a, b) => (b.best_val_accuracy.mean > a.best_val_accuracy.mean ? b : a))];
+    });
+    if (chosen.length < 2) return [];
+    return [{
+      max_spikes: k,
+      ...bestBy(chosen, "mean"),
+      per_tau: chosen.map((p) => ({
+        tau: p.tau,
+        lr: p.lr,
+        best_val_accuracy: p.best_val_accuracy.mean,
+        test_accuracy: p.test_accuracy.mean,
+      })),
+      by_median: bestBy(chosen, "median"),
+    }];
+  });
 }
 
 /** sweep.csv: one row per finished run, in grid order. */
@@ -141,6 +195,7 @@ export function sweepCsv(runs: readonly RunRecord[]): string {
       tau_m: point.config.neuron.tau_m,
       tau_s: point.config.neuron.tau_s,
       max_spikes: point.max_spikes,
+      lr: point.lr,
       seed: point.seed,
       test_accuracy: s.test_accuracy,
       best_val_accuracy: s.best_val_accuracy,
@@ -199,14 +254,20 @@ export function bandSeries(name: string, x: number[], at: readonly Spread[]): Se
   };
 }
 
-/** Two panels against tau (log axis): test accuracy, and spikes per neuron of the first hidden layer. */
+/**
+ * Two panels against tau (log axis): test accuracy, and spikes per neuron of the first hidden layer; one line
+ * per spike cap, and per learning rate when those are swept.
+ */
 function sweepSvg(json: SweepJson): Promise<string> {
-  const caps = json.grid.max_spikes;
+  const lines = json.grid.max_spikes.flatMap((k) =>
+    gridLrs(json.grid).map((lr) => ({
+      name: json.grid.lrs ? `${capLabel(k)}, lr ${lr}` : capLabel(k),
+      row: json.points.filter((p) => p.max_spikes === k && p.lr === lr),
+    }))
+  );
   const series = (pick: (p: PointStats) => Spread) =>
-    caps.map((k) => {
-      const row = json.points.filter((p) => p.max_spikes === k);
-      return bandSeries(capLabel(k), row.map((p) => p.tau), row.map(pick));
-    }).filter((s) => s.x.length > 0);
+    lines.map(({ name, row }) => bandSeries(name, row.map((p) => p.tau), row.map(pick)))
+      .filter((s) => s.x.length > 0);
   const xLabel = json.grid.tau_mode === "s"
     ? "tau_s"
     : json.grid.tau_mode === "tied"

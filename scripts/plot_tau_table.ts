@@ -9,7 +9,8 @@
  *
  * TABLE.csv has one row per (tau, max_spikes) point: `tau`, `max_spikes`, `seeds` (space-separated),
  * `test_accuracy` (one per seed, space-separated, in the order of `seeds`), `spikes_per_neuron_l1` (the
- * mean over the seeds in `spikes_seeds`; blank where none was recorded) and `source` (free text). It writes
+ * mean over the seeds in `spikes_seeds`; blank where none was recorded), `source` (free text) and, optionally,
+ * `lr` (the learning rate, when the table holds more than one: each (max_spikes, lr) gets its line). It writes
  * OUT.svg and OUT.png (mean ± sample standard deviation over seeds, and each seed's own line, since one
  * seed that fails to train moves a mean of three far) and prints each point's figures.
  * @module
@@ -28,6 +29,8 @@ if (!table || !out) {
 interface Point {
   tau: number;
   k: number;
+  /** NaN when the table has no lr column (one rate throughout). */
+  lr: number;
   seeds: number[];
   acc: number[];
   spikes: number;
@@ -38,49 +41,58 @@ const points: Point[] = parseCsv(await Deno.readTextFile(table)).map((r, i) => {
   const p = {
     tau: Number(r.tau),
     k: Number(r.max_spikes),
+    lr: r.lr?.trim() ? Number(r.lr) : NaN,
     seeds: numbers(r.seeds),
     acc: numbers(r.test_accuracy),
     spikes: r.spikes_per_neuron_l1?.trim() ? Number(r.spikes_per_neuron_l1) : NaN,
   };
-  const bad = !(p.tau > 0) || !(p.k >= 1) || p.acc.length === 0 || p.acc.length !== p.seeds.length ||
+  const bad = !(p.tau > 0) || !(p.k >= 1) || !(Number.isNaN(p.lr) || p.lr > 0) || p.acc.length === 0 ||
+    p.acc.length !== p.seeds.length ||
     p.acc.some((a) => !(a >= 0 && a <= 1));
   if (bad) {
     console.error(
-      `${table}: row ${i + 2} needs tau > 0, max_spikes >= 1 and one accuracy in [0, 1] per seed`,
+      `${table}: row ${
+        i + 2
+      } needs tau > 0, max_spikes >= 1, lr blank or > 0 and one accuracy in [0, 1] per seed`,
     );
     Deno.exit(2);
   }
   return p;
 });
 
-const caps = [...new Set(points.map((p) => p.k))].sort((a, b) => a - b);
+/** One line per spike cap, and per learning rate where the table gives them (NaN: the table's one rate). */
+const groups = [...new Map(points.map((p) => [`${p.k} ${p.lr}`, { k: p.k, lr: p.lr }])).values()]
+  .sort((a, b) => a.k - b.k || a.lr - b.lr);
+const sameLr = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+const inGroup = (g: { k: number; lr: number }) => (p: Point) => p.k === g.k && sameLr(p.lr, g.lr);
 const series = (pick: (p: Point) => Spread): Series[] =>
-  caps.map((k) => {
-    const row = points.filter((p) => p.k === k).sort((a, b) => a.tau - b.tau);
-    return bandSeries(capLabel(k), row.map((p) => p.tau), row.map(pick));
+  groups.map((g) => {
+    const row = points.filter(inGroup(g)).sort((a, b) => a.tau - b.tau);
+    const name = Number.isNaN(g.lr) ? capLabel(g.k) : `${capLabel(g.k)}, lr ${g.lr}`;
+    return bandSeries(name, row.map((p) => p.tau), row.map(pick));
   });
 
 const seedsOf = [...new Set(points.flatMap((p) => p.seeds))].sort((a, b) => a - b);
-const perSeed: Series[] = caps.flatMap((k) =>
+const perSeed: Series[] = groups.flatMap((g) =>
   seedsOf.map((seed) => {
-    const row = points.filter((p) => p.k === k && p.seeds.includes(seed)).sort((a, b) => a.tau - b.tau);
+    const row = points.filter((p) => inGroup(g)(p) && p.seeds.includes(seed)).sort((a, b) => a.tau - b.tau);
     return {
-      name: `k${k} s${seed}`,
+      name: `k${g.k}${Number.isNaN(g.lr) ? "" : ` lr${g.lr}`} s${seed}`,
       x: row.map((p) => p.tau),
       y: row.map((p) => p.acc[p.seeds.indexOf(seed)]),
     };
   })
 ).filter((s) => s.x.length > 0);
 
-for (const p of [...points].sort((a, b) => a.k - b.k || a.tau - b.tau)) {
+for (const p of [...points].sort((a, b) => a.k - b.k || (a.lr - b.lr || 0) || a.tau - b.tau)) {
   const s = spread(p.acc);
   const pct = (x: number) => (100 * x).toFixed(2);
   console.log(
-    `max_spikes ${p.k} tau ${p.tau}: ${pct(s.mean)} ± ${pct(s.std)}% (median ${pct(s.median)}%) over seeds ${
-      p.seeds.join(",")
-    } (${p.acc.map(pct).join(", ")}); spikes per hidden neuron ${
-      Number.isFinite(p.spikes) ? p.spikes.toFixed(2) : "not recorded"
-    }`,
+    `max_spikes ${p.k}${Number.isNaN(p.lr) ? "" : ` lr ${p.lr}`} tau ${p.tau}: ${pct(s.mean)} ± ${
+      pct(s.std)
+    }% (median ${pct(s.median)}%) over seeds ${p.seeds.join(",")} (${
+      p.acc.map(pct).join(", ")
+    }); spikes per hidden neuron ${Number.isFinite(p.spikes) ? p.spikes.toFixed(2) : "not recorded"}`,
   );
 }
 
@@ -94,7 +106,9 @@ const svg = await multiPanelSvg([
     logX: true,
   },
   {
-    title: "Test accuracy of each run (kK sS: max_spikes K, seed S)",
+    title: `Test accuracy of each run (kK sS: max_spikes K, seed S${
+      groups.some((g) => !Number.isNaN(g.lr)) ? "; lrR: learning rate R" : ""
+    })`,
     xLabel: "tau (= tau_m = tau_s)",
     yLabel: "test accuracy",
     series: perSeed,

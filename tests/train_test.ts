@@ -559,6 +559,57 @@ Deno.test("steps kept in flight give the run of steps one by one, and finish bef
   for (const d of [plain, queued, cut]) await Deno.remove(d, { recursive: true });
 });
 
+Deno.test("a learning-rate warm-up ramps the first steps across epochs, then leaves the schedule alone", async () => {
+  const lrs: number[] = [];
+  // The CPU engine, with every step's learning rate written down on its way in.
+  const createEngine = (n: Network) => {
+    const inner = new CpuEngine(n, { workers: 1 });
+    const engine = new Proxy(inner, {
+      get(target, key) {
+        if (key === "trainStep") {
+          return (x: EngineInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig) => {
+            lrs.push(adam.lr);
+            return target.trainStep(x, labels, loss, adam);
+          };
+        }
+        const v = Reflect.get(target, key);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    return Promise.resolve({ engine: engine as Engine, reason: "test" });
+  };
+  const cfg: TrainConfig = { ...TINY, lr: 0.01, lr_decay: 0.5, epochs: 2 };
+  const steps = async (c: TrainConfig) => {
+    lrs.length = 0;
+    const out = await tempDir();
+    await train(c, { out, resume: false, reporter: recorder().reporter, createEngine, plots: false });
+    await Deno.remove(out, { recursive: true });
+    return [...lrs];
+  };
+  const plain = await steps(cfg);
+  const perEpoch = plain.length / 2;
+  assert.ok(Number.isInteger(perEpoch) && perEpoch >= 3, `steps: ${plain.length}`);
+  // Longer than an epoch, so the ramp goes on into epoch 2, on top of its decayed rate.
+  const warmup = perEpoch + 2;
+  const warm = await steps({ ...cfg, lr_warmup_steps: warmup });
+  assert.equal(warm.length, plain.length);
+  warm.forEach((lr, g) => {
+    const epochRate = cfg.lr * cfg.lr_decay ** Math.floor(g / perEpoch);
+    assert.ok(Math.abs(plain[g] - epochRate) < 1e-15, `plain step ${g}: ${plain[g]}`);
+    const want = epochRate * Math.min(1, (g + 1) / warmup);
+    assert.ok(Math.abs(lr - want) < 1e-15, `step ${g}: ${lr}, want ${want}`);
+  });
+  assert.equal(warm[warmup - 1], plain[warmup - 1], "the ramp ends at the schedule's rate");
+  // 0 is off, like an absent field.
+  assert.deepEqual(await steps({ ...cfg, lr_warmup_steps: 0 }), plain);
+  const refused = await tempDir();
+  await assert.rejects(
+    train({ ...cfg, lr_warmup_steps: 1.5 }, { out: refused, resume: false, reporter: recorder().reporter }),
+    (e) => e instanceof TrainingError && /lr_warmup_steps must be an integer >= 0/.test(e.message),
+  );
+  await Deno.remove(refused, { recursive: true });
+});
+
 Deno.test("an unusable output directory fails before any work", async () => {
   const dir = await tempDir();
   const file = `${dir}/a_file`;

@@ -41,6 +41,11 @@ export const trainingOptions = {
       .argParser(
         parseFraction,
       ),
+  lrWarmup: () =>
+    new Option(
+      "--lr-warmup <steps>",
+      "linear warm-up: the rate grows from lr / steps to lr over the run's first steps (0 = off)",
+    ).argParser(parseNonNegativeInt),
   weightDecay: () =>
     new Option("--weight-decay <d>", "decoupled weight decay (AdamW): each step takes lr * d * w off w")
       .argParser(parseNonNegative),

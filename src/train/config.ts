@@ -28,6 +28,12 @@ export interface TrainConfig {
   readonly lr: number;
   /** Learning rate multiplied by this after every epoch (exponential schedule), e.g. 0.95. */
   readonly lr_decay: number;
+  /**
+   * Linear warm-up: the rate of the first `lr_warmup_steps` steps of the run grows from lr / lr_warmup_steps
+   * to lr (absent = 0, off). Multi-spike networks with long time constants can lose most of their hidden
+   * and some output neurons in the first epoch at a rate that trains them later (Fashion-MNIST, tau 40).
+   */
+  readonly lr_warmup_steps?: number;
   /** Decoupled weight decay (AdamW): every step also takes lr * weight_decay * w off w (absent = 0, off). */
   readonly weight_decay?: number;
   /**

@@ -205,7 +205,10 @@ async function runEpochs(
       if (signal?.aborted) throw interrupted(epoch);
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
       const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
-      return engine.trainStep(trainBatch(idx), labels, config.loss, { ...adam, lr });
+      return engine.trainStep(trainBatch(idx), labels, config.loss, {
+        ...adam,
+        lr: lr * warmupFactor(epoch * steps + step, config.lr_warmup_steps ?? 0),
+      });
     }, (step, m) => {
       if (!Number.isFinite(m.loss)) {
         reporter.stop("diverged");
@@ -374,6 +377,10 @@ function checkConfig(c: TrainConfig): void {
   }
   if (!nonNeg(c.loss.t_ref)) bad(`loss.t_ref must be a finite number >= 0, got ${c.loss.t_ref}`);
   if (!nonNeg(c.weight_decay)) bad(`weight_decay must be a finite number >= 0, got ${c.weight_decay}`);
+  const warmup = c.lr_warmup_steps;
+  if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0)) {
+    bad(`lr_warmup_steps must be an integer >= 0, got ${warmup}`);
+  }
   const shift = c.augment_shift;
   if (shift !== undefined && !(Number.isInteger(shift) && shift >= 0)) {
     bad(`augment_shift must be an integer >= 0, got ${shift}`);
@@ -411,3 +418,11 @@ async function startingPoint(config: TrainConfig, opts: TrainOptions): Promise<C
 
 const fmt = (x: number) => Number.isFinite(x) ? x.toPrecision(4) : String(x);
 const pct = (x: number) => Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : "-";
+
+/**
+ * The factor on the learning rate of optimizer step `step` (0-based, counted over the whole run) under a
+ * linear warm-up of `warmup` steps: (step + 1) / warmup until it reaches 1; 1 without warm-up.
+ */
+export function warmupFactor(step: number, warmup: number): number {
+  return warmup > 0 ? Math.min(1, (step + 1) / warmup) : 1;
+}

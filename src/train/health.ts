@@ -15,8 +15,9 @@ import type { MetricsRow } from "./checkpoint.ts";
  * at tau 40 that failed to train (seeds 0 and 3: 20% and 12% after their first epoch, with 56% and 45% of
  * the hidden layer silent too; 78% test at both where the seeds that trained reached 86%). Not every run
  * above it stays there: seed 4 at tau 40 (11% after epoch 1) recovered in epoch 2 and reached 86.5%, and
- * seeds 0 and 3 trained at `--lr 1e-3` (86.4-86.5%, 0.1% silent after epoch 1), so it warns of an epoch,
- * not of a run.
+ * seeds 0 and 3 trained at `--lr 1e-3` (86.4-86.5%, 0.1% silent after epoch 1) and at the default rate with
+ * `--lr-warmup 860` (one epoch of warm-up; 0.13-0.16% silent after epoch 1), so it warns of an epoch, not of
+ * a run.
  */
 export const SILENT_OUTPUT_LIMIT = 0.05;
 
@@ -44,7 +45,7 @@ function silentOutputWarning(epoch: number, fraction: number): string {
   return `after epoch ${epoch}, ${pct(fraction)}% of the output neurons stay silent on an average test ` +
     `sample (about 1% or less in runs that train well); silent outputs get no timing gradient, so accuracy ` +
     `suffers while it lasts (seen at very short tau, and at tau 30-40 on Fashion-MNIST, where some runs ` +
-    `recovered and a smaller --lr avoided it)`;
+    `recovered and a smaller --lr or an --lr-warmup of about one epoch avoided it)`;
 }
 
 function pct(x: number): string {

@@ -10,6 +10,9 @@
  * @module
  */
 
+import { stripVTControlCharacters } from "node:util";
+
+/** The files deno.json's test task leaves out of its first process (`--ignore`). */
 const files = ["tests/webgpu_test.ts", "tests/webgpu_input_test.ts"];
 
 /**
@@ -23,8 +26,7 @@ export function countsAsPass(
 ) {
   if (status.success) return true;
   // deno test's last line: "ok | 13 passed (17 steps) | 0 failed (4s)", coloured on a terminal.
-  // deno-lint-ignore no-control-regex -- the colour codes are what we strip
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = stripVTControlCharacters(output);
   const passedAll = /^ok \| \d+ passed.*\| 0 failed/m.test(plain);
   return passedAll && (status.signal === "SIGABRT" || status.code === 134);
 }

@@ -37,12 +37,12 @@ merge() {
   "${sweep[@]}" --merge "$out/$1"/shard*/ --out "$out/$1-all" | tee "$out/$1.txt" || true
 }
 
-echo "part 1: lr 1e-3 over tau 2..40, lr 3e-3 at tau 40"
+echo "part 1: lr 1e-3 over tau 2..40, the default rate at tau 40"
 shards lr1e-3 10 --taus 2,5,10,20,40 --lrs 0.001 "$@"
-shards lr3e-3-tau40 2 --taus 40 --lrs 0.003 "$@"
+shards default-lr-tau40 2 --taus 40 "$@"
 wait
 merge lr1e-3
-merge lr3e-3-tau40
+merge default-lr-tau40
 echo "part 1 done after ${SECONDS}s"
 
 if ((SECONDS < budget)); then

@@ -65,19 +65,22 @@ const groups = [...new Map(points.map((p) => [`${p.k} ${p.lr}`, { k: p.k, lr: p.
   .sort((a, b) => a.k - b.k || a.lr - b.lr);
 const sameLr = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 const inGroup = (g: { k: number; lr: number }) => (p: Point) => p.k === g.k && sameLr(p.lr, g.lr);
+const groupName = (g: { k: number; lr: number }) =>
+  Number.isNaN(g.lr) ? capLabel(g.k) : `${capLabel(g.k)}, lr ${g.lr}`;
 const series = (pick: (p: Point) => Spread): Series[] =>
   groups.map((g) => {
     const row = points.filter(inGroup(g)).sort((a, b) => a.tau - b.tau);
-    const name = Number.isNaN(g.lr) ? capLabel(g.k) : `${capLabel(g.k)}, lr ${g.lr}`;
-    return bandSeries(name, row.map((p) => p.tau), row.map(pick));
+    return bandSeries(groupName(g), row.map((p) => p.tau), row.map(pick));
   });
 
 const seedsOf = [...new Set(points.flatMap((p) => p.seeds))].sort((a, b) => a - b);
 const perSeed: Series[] = groups.flatMap((g) =>
   seedsOf.map((seed) => {
     const row = points.filter((p) => inGroup(g)(p) && p.seeds.includes(seed)).sort((a, b) => a.tau - b.tau);
+    // Coloured as its group in the other panels (one legend entry per group), one line per seed.
     return {
-      name: `k${g.k}${Number.isNaN(g.lr) ? "" : ` lr${g.lr}`} s${seed}`,
+      name: `${groupName(g)}, seed ${seed}`,
+      group: groupName(g),
       x: row.map((p) => p.tau),
       y: row.map((p) => p.acc[p.seeds.indexOf(seed)]),
     };
@@ -106,9 +109,7 @@ const svg = await multiPanelSvg([
     logX: true,
   },
   {
-    title: `Test accuracy of each run (kK sS: max_spikes K, seed S${
-      groups.some((g) => !Number.isNaN(g.lr)) ? "; lrR: learning rate R" : ""
-    })`,
+    title: "Test accuracy of each run (one line per seed, coloured as its spike cap and rate)",
     xLabel: "tau (= tau_m = tau_s)",
     yLabel: "test accuracy",
     series: perSeed,

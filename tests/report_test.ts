@@ -117,6 +117,49 @@ Deno.test("plots", async (t) => {
     assert.equal(count(/role-legend-symbol/g), 2, "one legend entry per series");
   });
 
+  await t.step("a legend too long for one row wraps into columns within the chart's width", async () => {
+    const series = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `k8 lr0.001 seed ${i}`, x: [5, 10], y: [0.8, 0.85] }));
+    const few = await lineChartSvg({ title: "t", xLabel: "x", yLabel: "y", series: series(2) });
+    const many = await lineChartSvg({ title: "t", xLabel: "x", yLabel: "y", series: series(18) });
+    const [wFew, hFew] = rootSize(few);
+    const [wMany, hMany] = rootSize(many);
+    // 18 entries of ~140 px in one row would be ~2,500 px wide; wrapped, the chart keeps its width (plot
+    // 360 px, axes and title room) and grows in height instead.
+    assert.ok(wMany <= 480, `18 entries: ${wMany} px wide, within the plot and its margins`);
+    assert.ok(Math.abs(wMany - wFew) <= 60, `as wide as with 2 entries (${wFew} px)`);
+    assert.ok(hMany > hFew + 40, `taller instead: ${hMany} against ${hFew} px`);
+    assert.equal((many.match(/role-legend-symbol/g) ?? []).length, 18, "every entry is still drawn");
+  });
+
+  await t.step("series of one group share a colour and a legend entry, and stay separate lines", async () => {
+    const seeds = [0, 1, 2].map((seed) => ({
+      name: `multi seed ${seed}`,
+      group: "multi",
+      x: [5, 10],
+      y: [0.8 + seed / 100, 0.85],
+    }));
+    const svg = await lineChartSvg({
+      title: "per seed",
+      xLabel: "tau",
+      yLabel: "accuracy",
+      series: [...seeds, { name: "single", x: [5, 10], y: [0.7, 0.75] }],
+    });
+    const count = (re: RegExp) => (svg.match(re) ?? []).length;
+    assert.equal(count(/aria-roledescription="line mark"/g), 4, "one line per series");
+    assert.equal(count(/role-legend-symbol/g), 2, "one legend entry per group");
+    assert.ok(svg.includes(">multi</text>") && svg.includes(">single</text>"), "legend names the groups");
+    // Each line mark's aria-label names its group; its stroke is the group's colour.
+    const strokeOf = (group: string) =>
+      new Set(
+        [...svg.matchAll(/aria-label="[^"]*group: (\w+);[^"]*"[^>]*line mark[^>]*stroke="(#[0-9a-f]+)"/g)]
+          .filter((m) => m[1] === group).map((m) => m[2]),
+      );
+    assert.equal(strokeOf("multi").size, 1, "the three seeds of one group: one colour");
+    const [multi] = strokeOf("multi"), [single] = strokeOf("single");
+    assert.ok(multi && single && multi !== single, `two groups, two colours: ${multi}, ${single}`);
+  });
+
   await t.step("log x axis with few values labels exactly those values", async () => {
     const tau = [0.5, 1, 2, 5, 10, 20];
     const svg = await lineChartSvg({

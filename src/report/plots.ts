@@ -23,6 +23,11 @@ export interface Series {
   yLow?: number[];
   /** Upper edge of the band at `x[k]`. */
   yHigh?: number[];
+  /**
+   * Legend entry and colour shared by several lines (e.g. one line per seed of one configuration), so that
+   * many lines stay tellable apart by what they have in common; default: the series' own name.
+   */
+  group?: string;
 }
 
 /** Options of {@link lineChartSvg}. */
@@ -99,6 +104,20 @@ interface TextItem {
   fontWeight?: string | number;
 }
 
+/**
+ * A horizontal legend grows the chart to the width of all its entries in one row, so a sweep with a line
+ * per seed made a figure 6,000 px wide: past the chart's width the entries wrap into as many columns as fit.
+ * @returns `{ columns }` when one row would be wider than the chart, else nothing (one row)
+ */
+function legendColumns(names: readonly string[], width: number): { columns?: number } {
+  // Vega's legend entry: stroke symbol (~16 px) + 4 px offset + label, then 10 px column padding.
+  const entry = (name: string) => 30 + textWidth(name, CONFIG.legend.labelFontSize, false);
+  const room = width + 60;
+  const oneRow = names.reduce((sum, n) => sum + entry(n), 0);
+  if (oneRow <= room) return {};
+  return { columns: Math.max(1, Math.floor(room / Math.max(...names.map(entry)))) };
+}
+
 /** Shared look: one font (the one the PNG renderer has), readable sizes, light grid. */
 const CONFIG = {
   font: FONT_FAMILY,
@@ -124,17 +143,19 @@ const CONFIG = {
 export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
   const width = opts.width ?? 360;
   const height = opts.height ?? 240;
-  const names = opts.series.map((s) => s.name);
+  // One colour and legend entry per group; each series stays its own line (the `detail` channel).
+  const groupOf = (s: Series) => s.group ?? s.name;
+  const names = [...new Set(opts.series.map(groupOf))];
   const okX = (x: number) => Number.isFinite(x) && (!opts.logX || x > 0);
-  const points: { series: string; x: number; y: number }[] = [];
-  const band: { band: string; x: number; lo: number; hi: number }[] = [];
+  const points: { series: string; group: string; x: number; y: number }[] = [];
+  const band: { series: string; band: string; x: number; lo: number; hi: number }[] = [];
   for (const s of opts.series) {
     s.x.forEach((x, k) => {
       const y = s.y[k];
-      if (okX(x) && Number.isFinite(y)) points.push({ series: s.name, x, y });
+      if (okX(x) && Number.isFinite(y)) points.push({ series: s.name, group: groupOf(s), x, y });
       const lo = s.yLow?.[k], hi = s.yHigh?.[k];
       if (okX(x) && lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi)) {
-        band.push({ band: s.name, x, lo, hi });
+        band.push({ series: s.name, band: groupOf(s), x, lo, hi });
       }
     });
   }
@@ -144,7 +165,7 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
   // Markers help when there are few points (short runs, sweeps); on long curves they are clutter.
   const longest = Math.max(0, ...opts.series.map((s) => s.x.length));
   const color = {
-    field: "series",
+    field: "group",
     type: "nominal",
     scale: { domain: names, range: names.map((_, i) => PALETTE[i % PALETTE.length]) },
     legend: names.length > 0
@@ -155,6 +176,7 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
         symbolType: "stroke",
         symbolOpacity: 1,
         labelLimit: 0,
+        ...legendColumns(names, width),
       }
       : null,
   };
@@ -181,7 +203,13 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
     layers.push({
       data: { values: band },
       mark: { type: "area", opacity: 0.2 },
-      encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, fill: bandFill },
+      encoding: {
+        x,
+        y: { field: "lo", type: "quantitative" },
+        y2: { field: "hi" },
+        fill: bandFill,
+        detail: { field: "series" },
+      },
     });
   }
   layers.push({
@@ -197,6 +225,7 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
         axis: { format: "~r" },
       },
       color,
+      detail: { field: "series" },
     },
   });
   return await render({

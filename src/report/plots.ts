@@ -104,6 +104,9 @@ interface TextItem {
   fontWeight?: string | number;
 }
 
+/** Pixels a title or legend line may take over a plot `width` wide: the plot and its y axis beside it. */
+const textRoom = (width: number) => width + 60;
+
 /**
  * A horizontal legend grows the chart to the width of all its entries in one row, so a sweep with a line
  * per seed made a figure 6,000 px wide: past the chart's width the entries wrap into as many columns as fit.
@@ -112,7 +115,7 @@ interface TextItem {
 function legendColumns(names: readonly string[], width: number): { columns?: number } {
   // Vega's legend entry: stroke symbol (~16 px) + 4 px offset + label, then 10 px column padding.
   const entry = (name: string) => 30 + textWidth(name, CONFIG.legend.labelFontSize, false);
-  const room = width + 60;
+  const room = textRoom(width);
   const oneRow = names.reduce((sum, n) => sum + entry(n), 0);
   if (oneRow <= room) return {};
   return { columns: Math.max(1, Math.floor(room / Math.max(...names.map(entry)))) };
@@ -230,7 +233,7 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
   });
   return await render({
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: wrap(opts.title, width + 60) },
+    title: { text: wrap(opts.title, textRoom(width)) },
     width,
     height,
     layer: layers,
@@ -330,7 +333,7 @@ export async function rasterSvg(opts: RasterOptions): Promise<string> {
     : [opts.title, `(${total} spikes)`];
   return await render({
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title.flatMap((t) => wrap(t, width + 60)) },
+    title: { text: title.flatMap((t) => wrap(t, textRoom(width))) },
     vconcat: panels,
     spacing: 6,
     config: { ...CONFIG, concat: { spacing: 6 } },

@@ -40,6 +40,14 @@ Deno.test("timing tally: spikes before the decision, neurons firing once and twi
   assert.equal(r.layers[0].fraction_before_decision, 7 / 9);
   assert.equal(r.layers[0].neurons_before_decision, (1 + 3) / 2);
   assert.equal(r.layers[0].neurons_multi_before_decision, (1 + 1) / 2);
+  // Every hidden neuron fires before a decision in one sample or the other (neuron 1 and 2 in the
+  // undecided sample, whose window is all of [0, 30)).
+  assert.equal(r.layers[0].neurons, 3);
+  assert.equal(r.layers[0].neurons_never_fired, 0);
+  assert.equal(r.layers[0].neurons_never_before_decision, 0);
+  // Output neuron 1 fires (t = 8) but never strictly before a decision; neuron 0 neither.
+  assert.equal(r.layers[1].neurons_never_fired, 0);
+  assert.equal(r.layers[1].neurons_never_before_decision, 2);
   // The output's first spike is the decision itself: nothing of it comes strictly before.
   assert.equal(r.layers[1].spikes_before_decision, 0);
   assert.equal(r.layers[1].spikes, 3 / 2);
@@ -55,7 +63,27 @@ Deno.test("timing tally: spikes before the decision, neurons firing once and twi
 Deno.test("timing tally: a layer that never fires has no fraction", () => {
   const tally = new TimingTally(1, 10);
   tally.add([layer([[[], []]], 1)], [3]);
-  assert.ok(Number.isNaN(tally.result("first output spike").layers[0].fraction_before_decision));
+  const r = tally.result("first output spike").layers[0];
+  assert.ok(Number.isNaN(r.fraction_before_decision));
+  assert.equal(r.neurons_never_fired, 2);
+  assert.equal(r.neurons_never_before_decision, 2);
+});
+
+Deno.test("timing tally: neurons silent on every sample, and neurons that only fire after the decision", () => {
+  // Three samples, 4 neurons: neuron 0 fires early in sample 1 only, neuron 1 only after the decisions,
+  // neuron 2 never, neuron 3 early in every sample.
+  const hidden = layer([
+    [[1], [], [], [0.5]],
+    [[], [6], [], [0.5]],
+    [[], [7, 8], [], [0.5]],
+  ], 2);
+  const tally = new TimingTally(1, 10);
+  tally.add([hidden], [2, 3, 5]);
+  tally.add([layer([[[], [], [], [0.5]]], 2)], [4]); // a second batch: per-neuron counts carry over
+  const r = tally.result("first output spike").layers[0];
+  assert.equal(r.neurons, 4);
+  assert.equal(r.neurons_never_fired, 1, "neuron 2");
+  assert.equal(r.neurons_never_before_decision, 2, "neurons 1 and 2");
 });
 
 Deno.test("cumulative fractions of a histogram", () => {

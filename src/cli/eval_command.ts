@@ -51,7 +51,9 @@ export function formatEvalReport(r: EvalReport, out?: string): string {
           l.spikes.toFixed(1)
         } spikes per sample ` +
           `${window}; ${l.neurons_before_decision.toFixed(1)} neurons fire ${window}, ` +
-          `${l.neurons_multi_before_decision.toFixed(1)} of them twice or more`,
+          `${l.neurons_multi_before_decision.toFixed(1)} of them twice or more; ` +
+          `${l.neurons_never_fired} of its ${l.neurons} neurons never fire on these samples, ` +
+          `${l.neurons_never_before_decision} never ${window}`,
       );
     });
   }

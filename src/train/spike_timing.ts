@@ -28,6 +28,12 @@ export interface LayerTiming {
   readonly neurons_before_decision: number;
   /** Neurons with two or more spikes before the decision: the multi-spike code the readout can use. */
   readonly neurons_multi_before_decision: number;
+  /** Neurons of the layer. */
+  readonly neurons: number;
+  /** Neurons silent on every sample of the split: capacity the layer does not use at all. */
+  readonly neurons_never_fired: number;
+  /** Neurons without a spike before the decision on any sample: they never shape a decision. */
+  readonly neurons_never_before_decision: number;
 }
 
 /** Outcome of `spikeTiming`. */
@@ -64,6 +70,9 @@ export class TimingTally {
   readonly multi: number[];
   readonly histogram: number[][];
   readonly decisions = new Array<number>(TIMING_BINS).fill(0);
+  /** Per layer, per neuron: samples in which it fired at all, and before the decision; sized on first add. */
+  readonly #firedIn: Int32Array[] = [];
+  readonly #earlyIn: Int32Array[] = [];
   readonly #binWidth: number;
 
   /**
@@ -97,19 +106,25 @@ export class TimingTally {
       layers.forEach((L, l) => {
         const cap = L.capacity;
         const hist = this.histogram[l];
+        const fired = (this.#firedIn[l] ??= new Int32Array(L.neurons));
+        const early = (this.#earlyIn[l] ??= new Int32Array(L.neurons));
         for (let i = 0; i < L.neurons; i++) {
           const n = L.count[s * L.neurons + i];
           const base = (s * L.neurons + i) * cap;
-          let early = 0;
+          let before = 0;
           for (let k = 0; k < n; k++) {
             const t = L.time[base + k];
             hist[this.#bin(t)]++;
-            if (t < td) early++;
+            if (t < td) before++;
           }
           this.spikes[l] += n;
-          this.before[l] += early;
-          if (early >= 1) this.active[l]++;
-          if (early >= 2) this.multi[l]++;
+          this.before[l] += before;
+          if (n >= 1) fired[i]++;
+          if (before >= 1) {
+            this.active[l]++;
+            early[i]++;
+          }
+          if (before >= 2) this.multi[l]++;
         }
       });
     }
@@ -128,12 +143,22 @@ export class TimingTally {
         fraction_before_decision: spikes > 0 ? this.before[l] / spikes : NaN,
         neurons_before_decision: this.active[l] / n,
         neurons_multi_before_decision: this.multi[l] / n,
+        neurons: this.#firedIn[l]?.length ?? 0,
+        neurons_never_fired: countZeros(this.#firedIn[l]),
+        neurons_never_before_decision: countZeros(this.#earlyIn[l]),
       })),
       bin_width: this.#binWidth,
       spike_histogram: this.histogram.map((h) => h.map((c) => c / n)),
       decision_histogram: this.decisions.map((c) => c / n),
     };
   }
+}
+
+/** Entries equal to 0 (0 for a tally that has seen no sample). */
+function countZeros(xs: Int32Array | undefined): number {
+  let zeros = 0;
+  for (const x of xs ?? []) if (x === 0) zeros++;
+  return zeros;
 }
 
 /**

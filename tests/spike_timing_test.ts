@@ -31,7 +31,7 @@ Deno.test("timing tally: spikes before the decision, neurons firing once and twi
     [[0.5], [4, 5, 6], [29.9]], // no output spike: the window is [0, 30): all 5 spikes count
   ], 4);
   const output = layer([[[2.5, 7], [8]], [[], []]], 2);
-  const tally = new TimingTally(2, 30);
+  const tally = new TimingTally([3, 2], 30);
   tally.add([hidden, output], [2.5, NaN]);
   const r = tally.result("first output spike");
   assert.equal(r.samples, 2);
@@ -61,7 +61,7 @@ Deno.test("timing tally: spikes before the decision, neurons firing once and twi
 });
 
 Deno.test("timing tally: a layer that never fires has no fraction", () => {
-  const tally = new TimingTally(1, 10);
+  const tally = new TimingTally([2], 10);
   tally.add([layer([[[], []]], 1)], [3]);
   const r = tally.result("first output spike").layers[0];
   assert.ok(Number.isNaN(r.fraction_before_decision));
@@ -77,7 +77,7 @@ Deno.test("timing tally: neurons silent on every sample, and neurons that only f
     [[], [6], [], [0.5]],
     [[], [7, 8], [], [0.5]],
   ], 2);
-  const tally = new TimingTally(1, 10);
+  const tally = new TimingTally([4], 10);
   tally.add([hidden], [2, 3, 5]);
   tally.add([layer([[[], [], [], [0.5]]], 2)], [4]); // a second batch: per-neuron counts carry over
   const r = tally.result("first output spike").layers[0];

@@ -70,21 +70,27 @@ export class TimingTally {
   readonly multi: number[];
   readonly histogram: number[][];
   readonly decisions = new Array<number>(TIMING_BINS).fill(0);
-  /** Per layer, per neuron: samples in which it fired at all, and before the decision; sized on first add. */
-  readonly #firedIn: Int32Array[] = [];
-  readonly #earlyIn: Int32Array[] = [];
+  /** Per layer, per neuron: samples in which it fired at all, and samples in which it fired before the decision. */
+  readonly #firedIn: Int32Array[];
+  readonly #earlyIn: Int32Array[];
   readonly #binWidth: number;
+  /** Non-input layers. */
+  readonly layers: number;
 
   /**
-   * @param layers non-input layers
+   * @param sizes neurons of each non-input layer, e.g. [800, 10]
    * @param tMax end of the time window
    */
-  constructor(readonly layers: number, readonly tMax: number) {
+  constructor(readonly sizes: readonly number[], readonly tMax: number) {
+    const layers = sizes.length;
+    this.layers = layers;
     this.spikes = new Array(layers).fill(0);
     this.before = new Array(layers).fill(0);
     this.active = new Array(layers).fill(0);
     this.multi = new Array(layers).fill(0);
     this.histogram = Array.from({ length: layers }, () => new Array<number>(TIMING_BINS).fill(0));
+    this.#firedIn = sizes.map((n) => new Int32Array(n));
+    this.#earlyIn = sizes.map((n) => new Int32Array(n));
     this.#binWidth = tMax / TIMING_BINS;
   }
 
@@ -106,8 +112,8 @@ export class TimingTally {
       layers.forEach((L, l) => {
         const cap = L.capacity;
         const hist = this.histogram[l];
-        const fired = (this.#firedIn[l] ??= new Int32Array(L.neurons));
-        const early = (this.#earlyIn[l] ??= new Int32Array(L.neurons));
+        const fired = this.#firedIn[l];
+        const early = this.#earlyIn[l];
         for (let i = 0; i < L.neurons; i++) {
           const n = L.count[s * L.neurons + i];
           const base = (s * L.neurons + i) * cap;
@@ -143,7 +149,7 @@ export class TimingTally {
         fraction_before_decision: spikes > 0 ? this.before[l] / spikes : NaN,
         neurons_before_decision: this.active[l] / n,
         neurons_multi_before_decision: this.multi[l] / n,
-        neurons: this.#firedIn[l]?.length ?? 0,
+        neurons: this.sizes[l],
         neurons_never_fired: countZeros(this.#firedIn[l]),
         neurons_never_before_decision: countZeros(this.#earlyIn[l]),
       })),
@@ -154,10 +160,10 @@ export class TimingTally {
   }
 }
 
-/** Entries equal to 0 (0 for a tally that has seen no sample). */
-function countZeros(xs: Int32Array | undefined): number {
+/** Entries equal to 0. */
+function countZeros(xs: Int32Array): number {
   let zeros = 0;
-  for (const x of xs ?? []) if (x === 0) zeros++;
+  for (const x of xs) if (x === 0) zeros++;
   return zeros;
 }
 
@@ -179,7 +185,7 @@ export async function spikeTiming(
   onBatch?: (done: number) => void,
 ): Promise<SpikeTiming> {
   const tMax = engine.spec.neuron.t_max;
-  const tally = new TimingTally(engine.spec.sizes.length - 1, tMax);
+  const tally = new TimingTally(engine.spec.sizes.slice(1), tMax);
   const firstSpike = loss.kind === "first-spike";
   for (let from = 0; from < split.size; from += EVAL_BATCH) {
     await eventLoopTurn();

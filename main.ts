@@ -30,6 +30,7 @@ import {
   workersOption,
 } from "./src/cli/options.ts";
 import { trainDefaultsHelp } from "./src/cli/help_text.ts";
+import { DEFAULT_LOG_EVERY } from "./src/train/config.ts";
 import { configureForCli, runCli } from "./src/cli/run.ts";
 
 const TAU_MODES = ["tied", "ratio", "m", "s"] as const;
@@ -116,6 +117,11 @@ export function buildProgram() {
     .addOption(T.limitTrain())
     .addOption(limitTestOption())
     .option("--resume", "continue from the checkpoint in --out")
+    .option(
+      "--log-every <steps>",
+      `one row of steps.csv per this many steps: loss, accuracy and spikes inside an epoch (0 = no steps.csv; default ${DEFAULT_LOG_EVERY})`,
+      parseNonNegativeInt,
+    )
     .addOption(quietOption())
     .addHelpText("after", trainDefaultsHelp)
     .action(async (opts) => {

@@ -85,6 +85,7 @@ Deno.test("train writes every file with sane contents", async () => {
   for (
     const f of [
       "metrics.csv",
+      "steps.csv",
       "summary.json",
       "model.json",
       "last_model.json",
@@ -133,6 +134,18 @@ Deno.test("train writes every file with sane contents", async () => {
     assert.ok(
       Number(r.spikes_per_neuron_l1) >= 0 && Number(r.spikes_per_neuron_l1) <= TINY.neuron.max_spikes,
     );
+  }
+  // steps.csv: 7 steps per epoch fit in one row of the default 100; each is its epoch's training figures.
+  const stepRows = parseCsvText(await Deno.readTextFile(`${out}/steps.csv`));
+  assert.deepEqual(stepRows.map((r) => [r.epoch, r.first_step, r.last_step, r.samples]), [
+    ["1", "1", "7", "200"],
+    ["2", "1", "7", "200"],
+  ]);
+  for (const [i, r] of stepRows.entries()) {
+    assert.equal(Number(r.train_loss), Number(rows[i].train_loss));
+    assert.equal(Number(r.train_acc), Number(rows[i].train_acc));
+    assert.equal(Number(r.spikes_per_neuron_l1), Number(rows[i].train_spikes_per_neuron_l1));
+    assert.equal(Number(r.lr), Number(rows[i].lr));
   }
   // summary.json: the returned summary, the best-validation epoch's test accuracy, environment.
   const onDisk: TrainSummary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
@@ -201,8 +214,16 @@ Deno.test("same seed gives the same run, another seed another", async () => {
   const cfg = { ...TINY, epochs: 1 };
   await train(cfg, { out: a, resume: false, reporter: recorder().reporter, plots: false });
   await train(cfg, { out: b, resume: false, reporter: recorder().reporter, plots: false });
-  await train({ ...cfg, seed: 1 }, { out: c, resume: false, reporter: recorder().reporter, plots: false });
+  await train({ ...cfg, seed: 1 }, {
+    out: c,
+    resume: false,
+    reporter: recorder().reporter,
+    plots: false,
+    logEvery: 0,
+  });
   assert.deepEqual(await modelWeights(`${a}/last_model.json`), await modelWeights(`${b}/last_model.json`));
+  assert.equal(await Deno.readTextFile(`${a}/steps.csv`), await Deno.readTextFile(`${b}/steps.csv`));
+  await assert.rejects(Deno.stat(`${c}/steps.csv`), Deno.errors.NotFound, "logEvery 0 writes no steps.csv");
   assert.notDeepEqual(await modelWeights(`${a}/last_model.json`), await modelWeights(`${c}/last_model.json`));
   for (const d of [a, b, c]) await Deno.remove(d, { recursive: true });
 });
@@ -210,7 +231,9 @@ Deno.test("same seed gives the same run, another seed another", async () => {
 Deno.test("an interrupted run resumes bit-for-bit", async () => {
   const cfg = { ...TINY, epochs: 3 };
   const whole = await tempDir();
-  await train(cfg, { out: whole, resume: false, reporter: recorder().reporter, plots: false });
+  // Rows of 3 steps: 3 per 7-step epoch, so that the cut epoch has left a finished row behind.
+  const logEvery = 3;
+  await train(cfg, { out: whole, resume: false, reporter: recorder().reporter, plots: false, logEvery });
 
   const cut = await tempDir();
   const ctl = new AbortController();
@@ -218,7 +241,14 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
   const { reporter } = recorder((label, done) => {
     if (label.startsWith("epoch 2/") && done === 3) ctl.abort();
   });
-  const before = train(cfg, { out: cut, resume: false, reporter, signal: ctl.signal, plots: false });
+  const before = train(cfg, {
+    out: cut,
+    resume: false,
+    reporter,
+    signal: ctl.signal,
+    plots: false,
+    logEvery,
+  });
   const err = await before.then(() => null, (e) => e);
   assert.ok(err instanceof TrainingInterrupted, String(err));
   assert.equal(err.exitCode, 130);
@@ -232,8 +262,17 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
   assert.equal(cutSummary.best_epoch, 1);
 
   const { reporter: r2, lines } = recorder();
-  const resumed = await train(cfg, { out: cut, resume: true, reporter: r2, plots: false });
+  assert.deepEqual(parseCsvText(await Deno.readTextFile(`${cut}/steps.csv`)).map((r) => r.epoch), [
+    "1",
+    "1",
+    "1",
+  ]);
+  const resumed = await train(cfg, { out: cut, resume: true, reporter: r2, plots: false, logEvery });
   assert.ok(lines.some((l) => l.includes("resuming")));
+  // The step log of the cut epoch is dropped with it: the resumed run's log is the whole run's, row for row.
+  const wholeSteps = await Deno.readTextFile(`${whole}/steps.csv`);
+  assert.equal(parseCsvText(wholeSteps).length, 9);
+  assert.equal(await Deno.readTextFile(`${cut}/steps.csv`), wholeSteps);
   assert.deepEqual(
     await modelWeights(`${cut}/last_model.json`),
     await modelWeights(`${whole}/last_model.json`),
@@ -435,6 +474,12 @@ Deno.test("a diverging run stops with TrainingError and keeps the last good chec
   assert.equal(ck.epoch, 1);
   assert.ok(ck.weights.every((w) => w.every(Number.isFinite)));
   assert.equal(parseCsvText(await Deno.readTextFile(`${out}/metrics.csv`)).length, 1);
+  // The step log goes up to the step that diverged.
+  const stepRows = parseCsvText(await Deno.readTextFile(`${out}/steps.csv`));
+  assert.deepEqual(stepRows.map((r) => [r.epoch, r.last_step, r.train_loss === "NaN"]), [
+    ["1", "7", false],
+    ["2", "2", true],
+  ]);
   await Deno.remove(out, { recursive: true });
 });
 

@@ -45,11 +45,13 @@ export interface TrainCliOptions {
   readonly limitTrain?: number;
   readonly limitTest?: number;
   readonly resume?: boolean;
+  /** Steps per row of steps.csv; 0 = none. */
+  readonly logEvery?: number;
   readonly quiet?: boolean;
 }
 
 /** Neuron and network options shared by `train` and `sweep`. */
-export type ConfigOverrides = Omit<TrainCliOptions, "dataset" | "out" | "resume" | "quiet">;
+export type ConfigOverrides = Omit<TrainCliOptions, "dataset" | "out" | "resume" | "logEvery" | "quiet">;
 
 /**
  * The training configuration the options ask for: `base` with every given option replacing its field.
@@ -118,7 +120,7 @@ export async function trainCommand(o: TrainCliOptions, argv: readonly string[]):
   ]);
   const reporter = createReporter({ tty: Deno.stderr.isTerminal(), quiet: o.quiet ?? false });
   const outcome = await runInterruptible((signal) =>
-    train(config, { out: o.out, resume: o.resume ?? false, reporter, signal })
+    train(config, { out: o.out, resume: o.resume ?? false, reporter, signal, logEvery: o.logEvery })
   );
   if (outcome.interrupted) {
     const done = outcome.error instanceof TrainingInterrupted ? outcome.error.epochsDone : undefined;

@@ -4,6 +4,7 @@
  * run's files (README, "Output files"):
  *
  * - `metrics.csv`: one row per epoch (columns in `epochRow`);
+ * - `steps.csv`: one row per `logEvery` optimizer steps inside the epochs (`StepLog`);
  * - `summary.json`: configuration, environment, device, figures of the epochs so far (`TrainSummary`; `completed`
  *   tells a finished run from an interrupted one);
  * - `model.json`: the model with the best validation accuracy; `last_model.json`: the last one;
@@ -18,7 +19,7 @@ import { addStats, emptyStats, type EngineInput, isImageBatch, type Network } fr
 import { initWeights } from "../model/init.ts";
 import { modelFileJson } from "../model/model_file.ts";
 import { validateNeuronParams } from "../model/params.ts";
-import { toCsv, writeTextAtomic } from "../report/csv.ts";
+import { parseCsv, toCsv, writeTextAtomic } from "../report/csv.ts";
 import type { Reporter } from "../report/progress.ts";
 import { Rng } from "../util/rng.ts";
 import {
@@ -30,11 +31,12 @@ import {
   writeCheckpoint,
 } from "./checkpoint.ts";
 import { exists, prepareOutDir } from "./files.ts";
-import type { TrainConfig } from "./config.ts";
+import { DEFAULT_LOG_EVERY, type TrainConfig } from "./config.ts";
 import { createEngine, type EngineChoice } from "./engine_select.ts";
 import { TrainingError, TrainingInterrupted } from "./errors.ts";
 import { evaluateSplit, type SplitResult } from "./split_eval.ts";
 import { runSteps } from "./step_pipeline.ts";
+import { keptStepRows, StepLog } from "./step_log.ts";
 import { runWarnings } from "./health.ts";
 import { epochRow, makeSummary, type RunState, type TrainSummary } from "./run_summary.ts";
 
@@ -55,6 +57,8 @@ export interface TrainOptions {
   readonly createEngine?: (network: Network, config: TrainConfig) => Promise<EngineChoice>;
   /** Skip curves.svg/.png and raster.svg (sweeps write their own plots). */
   readonly plots?: boolean;
+  /** Optimizer steps per row of steps.csv (default DEFAULT_LOG_EVERY); 0 writes no steps.csv. */
+  readonly logEvery?: number;
 }
 
 /**
@@ -173,6 +177,13 @@ async function runEpochs(
   const flip = config.augment_flip === true;
   const side = shift > 0 || flip ? squareSide(data.inputSize) : 0;
   const adam = { ...ADAM_DEFAULTS, weight_decay: config.weight_decay ?? 0 };
+  const stepLog = await openStepLog(out, opts.logEvery ?? DEFAULT_LOG_EVERY, sizes, ck?.epoch ?? 0);
+  // At the end of every epoch, and when a run diverges, so that the steps leading up to it are on record.
+  const writeSteps = async () => {
+    if (!stepLog) return;
+    stepLog.endEpoch();
+    await writeTextAtomic(`${out}/${STEPS_FILE}`, toCsv(stepLog.rows));
+  };
   const interrupted = (epoch: number) =>
     new TrainingInterrupted(
       `interrupted during epoch ${
@@ -199,17 +210,16 @@ async function runEpochs(
     const trainStats = emptyStats(sizes.length - 1);
     // The engine may queue a step before the previous one's metrics are back (stepsInFlight); every step has
     // finished before the evaluation and checkpoint below, and before an interruption or error leaves.
+    const stepLr = (step: number) => lr * warmupFactor(epoch * steps + step, config.lr_warmup_steps ?? 0);
     await runSteps(steps, engine.stepsInFlight ?? 1, async (step) => {
       // Ctrl-C must be heard while a one-thread CPU engine keeps the event loop busy.
       await eventLoopTurn();
       if (signal?.aborted) throw interrupted(epoch);
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
       const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
-      return engine.trainStep(trainBatch(idx), labels, config.loss, {
-        ...adam,
-        lr: lr * warmupFactor(epoch * steps + step, config.lr_warmup_steps ?? 0),
-      });
+      return engine.trainStep(trainBatch(idx), labels, config.loss, { ...adam, lr: stepLr(step) });
     }, (step, m) => {
+      stepLog?.add(epoch + 1, step, stepLr(step), m);
       if (!Number.isFinite(m.loss)) {
         reporter.stop("diverged");
         throw diverged(epoch, step, out, `loss is ${m.loss}`);
@@ -219,9 +229,10 @@ async function runEpochs(
       seen += m.size;
       addStats(trainStats, m.stats);
       reporter.update(step + 1, { loss: lossSum / seen, acc: correct / seen });
-    }).catch((e) => {
+    }).catch(async (e) => {
       // With steps in flight, several submissions can meet the abort; the progress line says it once, here.
       if (e instanceof TrainingInterrupted) reporter.stop("interrupted");
+      else if (e instanceof TrainingError) await writeSteps();
       throw e;
     });
     const trainSeconds = (performance.now() - t0) / 1000;
@@ -240,6 +251,7 @@ async function runEpochs(
     const bad = weights.findIndex((w) => w.some((x) => !Number.isFinite(x)));
     if (bad >= 0) {
       reporter.stop("diverged");
+      await writeSteps();
       throw diverged(epoch, steps - 1, out, `weights of layer ${bad + 1} are not finite`);
     }
     const epochSeconds = (performance.now() - t0) / 1000;
@@ -286,6 +298,7 @@ async function runEpochs(
       modelFileJson({ ...network, weights }, { config, t_in: config.t_in, epoch: epoch + 1 }),
     );
     await writeTextAtomic(`${out}/metrics.csv`, toCsv(metrics));
+    await writeSteps();
     // Every epoch, so that an interrupted run (or a resumed one) never leaves the summary of an earlier run.
     await writeSummary(
       out,
@@ -305,6 +318,31 @@ async function runEpochs(
   }
   if (!best) throw new TrainingError(`no epoch to run: epochs is ${config.epochs}`);
   return runState(metrics, best, sizes, seconds, startedAt);
+}
+
+const STEPS_FILE = "steps.csv";
+
+/**
+ * The step log of a run that has `epochsDone` epochs behind it: null when `every` is 0; on a resumed run, with
+ * the rows of those epochs from the steps.csv already in `out` (none when it is missing: the log is a record,
+ * not the run's state, so its absence does not stop a resume).
+ */
+async function openStepLog(
+  out: string,
+  every: number,
+  sizes: readonly number[],
+  epochsDone: number,
+): Promise<StepLog | null> {
+  if (every === 0) return null;
+  let kept: ReturnType<typeof keptStepRows> = [];
+  if (epochsDone > 0) {
+    try {
+      kept = keptStepRows(parseCsv(await Deno.readTextFile(`${out}/${STEPS_FILE}`)), epochsDone);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return new StepLog(every, sizes, kept);
 }
 
 /** The run so far, as the summary reports it; `best` is the model of the best validation epoch so far. */

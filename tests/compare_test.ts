@@ -193,6 +193,54 @@ Deno.test("compare --labels names the lines; --out without a slash is a file pre
   });
 });
 
+/** A steps.csv of 2 rows per epoch (4 steps each) for the fake run's 3 epochs: loss falls, spikes as given. */
+function stepsOf(r: FakeRun): string {
+  const rows = [];
+  for (let e = 0; e < 3; e++) {
+    for (const [first, last] of [[1, 2], [3, 4]]) {
+      const row: Record<string, number> = {
+        epoch: e + 1,
+        first_step: first,
+        last_step: last,
+        samples: 64,
+        lr: 0.001,
+        train_loss: 1 - e / 10 - last / 100,
+        train_acc: 0.5 + e / 10,
+      };
+      r.spikes.forEach((s, l) => row[`spikes_per_neuron_l${l + 1}`] = s[e]);
+      rows.push(row);
+    }
+  }
+  return toCsv(rows);
+}
+
+Deno.test("compare draws the steps.csv curves of the runs that have one, and says which lack it", {
+  ignore: !CAN_RUN,
+}, async () => {
+  await withRuns(async (tmp, multi, single) => {
+    await Deno.writeTextFile(`${multi}/steps.csv`, stepsOf(MULTI));
+    const r = await cli("compare", multi, single, "--out", `${tmp}/cmp`, "--labels", "multi,single");
+    assert.equal(r.code, 0, r.stderr);
+    // Only the run with a steps.csv is in the steps files, row for row, after its label.
+    const steps = parseCsv(await Deno.readTextFile(`${tmp}/cmp_steps.csv`));
+    assert.equal(steps.length, 6);
+    assert.ok(steps.every((x) => x.label === "multi" && x.dir === multi));
+    assert.deepEqual(steps.map((x) => x.last_step), ["2", "4", "2", "4", "2", "4"]);
+    const svg = await Deno.readTextFile(`${tmp}/cmp_steps.svg`);
+    for (const text of ["Training loss, per steps.csv row", "epochs done", ">multi<"]) {
+      assert.ok(svg.includes(text), `cmp_steps.svg shows "${text}"`);
+    }
+    assert.ok(!svg.includes(">single<"), "the run without steps.csv is not drawn");
+    assert.match(r.stderr, /k1 has no steps\.csv; it is left out of \S+cmp_steps\.svg/);
+    assert.match(r.stdout, /files: .*cmp_steps\.csv, \S+cmp_steps\.svg/);
+    // Without any steps.csv there are no steps files.
+    const plain = await cli("compare", single, "--out", `${tmp}/plain`);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(await exists(`${tmp}/plain_steps.csv`), false);
+    assert.doesNotMatch(plain.stdout, /steps/);
+  });
+});
+
 Deno.test("default labels: the config fields that differ, else the directory names", async (t) => {
   const tmp = await Deno.makeTempDir({ prefix: "multispike_compare_" });
   try {
@@ -295,6 +343,8 @@ Deno.test("compare errors: one line, exit 2, nothing written", { ignore: !CAN_RU
     await Deno.mkdir(empty);
     const corrupt = await writeRun(`${tmp}/corrupt`, SINGLE);
     await Deno.writeTextFile(`${corrupt}/metrics.csv`, metricsOf(SINGLE).replace(",0.62,", ",0.6x,"));
+    const badSteps = await writeRun(`${tmp}/badsteps`, SINGLE);
+    await Deno.writeTextFile(`${badSteps}/steps.csv`, stepsOf(SINGLE).replace(/\n[^\n]*\n$/, "\n3,3,"));
     const noMetrics = await writeRun(`${tmp}/nometrics`, SINGLE);
     await Deno.remove(`${noMetrics}/metrics.csv`);
     const out = `${tmp}/out/`;
@@ -302,6 +352,7 @@ Deno.test("compare errors: one line, exit 2, nothing written", { ignore: !CAN_RU
       [[multi, empty], /run directory \S+empty has no summary\.json/],
       [[multi, noMetrics], /run directory \S+nometrics has no metrics\.csv/],
       [[multi, corrupt], /corrupt\/metrics\.csv: line 3: test_acc is '0\.6x', not a number/],
+      [[multi, badSteps], /badsteps\/steps\.csv: line 7: \w+ is empty \(a cut-off line\?\)/],
       [[multi, `${tmp}/missing`], /run directory \S+missing: No such file or directory/],
       [[multi, single, "--bogus"], /unknown option '--bogus'/],
       [[multi, single, "--labels", "a"], /--labels has 1 label for 2 runs/],

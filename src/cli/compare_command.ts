@@ -3,11 +3,12 @@
  * (as `multispike train --out` writes them), labels the runs, and writes compare.csv (one row per run),
  * compare_epochs.csv (every run's metrics.csv, labelled, one row per run and epoch: the data behind the curves,
  * small enough to commit beside a figure when the run directories are not), compare.svg and compare.png
- * (curves against epoch, one line per run); prints the table on stdout.
+ * (curves against epoch, one line per run); prints the table on stdout. Runs with a steps.csv (training
+ * figures per `--log-every` steps) also get compare_steps.csv, .svg and .png: the curves inside the epochs.
  * @module
  */
 import { type CsvRow, type CsvValue, parseCsv, toCsv, writeTextAtomic } from "../report/csv.ts";
-import { compareSvg, type RunCurves } from "../report/compare_plot.ts";
+import { compareStepsSvg, compareSvg, type RunCurves, type RunStepCurves } from "../report/compare_plot.ts";
 import { writePngOrSkip } from "../report/png.ts";
 import { statOrNull } from "../train/files.ts";
 import type { TrainSummary } from "../train/run_summary.ts";
@@ -33,6 +34,8 @@ export interface RunRecord {
   readonly layers: number;
   /** metrics.csv as written, every column, as text (for compare_epochs.csv). */
   readonly metricsText: readonly Readonly<Record<string, string>>[];
+  /** steps.csv as written, every column, as text; null for a run without one (`--log-every 0`, older runs). */
+  readonly stepsText: readonly Readonly<Record<string, string>>[] | null;
 }
 
 /** Columns of metrics.csv that `compare` needs (besides `spikes_per_neuron_l1`, `_l2`, ...). */
@@ -72,7 +75,22 @@ export async function compareCommand(dirs: readonly string[], o: CompareCliOptio
   await writeTextAtomic(paths.svg, svg);
   console.log(formatCompareTable(rows));
   const png = await writePngOrSkip(paths.png, svg, { log: (line) => console.error(line) });
-  console.log(`files: ${[paths.csv, paths.epochsCsv, paths.svg, ...(png ? [paths.png] : [])].join(", ")}`);
+  const files = [paths.csv, paths.epochsCsv, paths.svg, ...(png ? [paths.png] : [])];
+  const stepped = runs.flatMap((r, i) => (r.stepsText ? [{ run: r, label: labels[i] }] : []));
+  if (stepped.length > 0) {
+    for (const r of runs) {
+      if (!r.stepsText) console.error(`${r.dir} has no steps.csv; it is left out of ${paths.stepsSvg}`);
+    }
+    await writeTextAtomic(
+      paths.stepsCsv,
+      toCsv(stepped.flatMap(({ run, label }) => run.stepsText!.map((m) => ({ label, dir: run.dir, ...m })))),
+    );
+    const stepsSvg = await compareStepsSvg(stepped.map(({ run, label }) => stepCurves(run, label)));
+    await writeTextAtomic(paths.stepsSvg, stepsSvg);
+    const stepsPng = await writePngOrSkip(paths.stepsPng, stepsSvg, { log: (line) => console.error(line) });
+    files.push(paths.stepsCsv, paths.stepsSvg, ...(stepsPng ? [paths.stepsPng] : []));
+  }
+  console.log(`files: ${files.join(", ")}`);
 }
 
 /**
@@ -92,7 +110,9 @@ export async function readRunDir(dir: string): Promise<RunRecord> {
   if (!info.isDirectory) throw new UsageError(`${clean} is not a directory (compare takes run directories)`);
   const summary = checkSummary(parseJson(await readRunFile(clean, "summary.json"), clean), clean);
   const { metrics, layers, metricsText } = parseMetrics(await readRunFile(clean, "metrics.csv"), clean);
-  return { dir: clean, summary, metrics, layers, metricsText };
+  const stepsFile = await readRunFile(clean, "steps.csv", { optional: true });
+  const stepsText = stepsFile === null ? null : parseSteps(stepsFile, clean, layers);
+  return { dir: clean, summary, metrics, layers, metricsText, stepsText };
 }
 
 /**
@@ -175,16 +195,26 @@ export function formatCompareTable(rows: readonly CsvRow[]): string {
     .join("\n");
 }
 
+/** The files `compare` may write. */
+export interface ComparePaths {
+  readonly csv: string;
+  readonly epochsCsv: string;
+  readonly svg: string;
+  readonly png: string;
+  readonly stepsCsv: string;
+  readonly stepsSvg: string;
+  readonly stepsPng: string;
+}
+
 /**
- * Where the files go: `DIR/compare.{csv,svg,png}` and `DIR/compare_epochs.csv` when `out` is an existing
- * directory or ends in "/" (created then), else `out.{csv,svg,png}` and `out_epochs.csv`.
+ * Where the files go: `DIR/compare.{csv,svg,png}`, `DIR/compare_epochs.csv` and `DIR/compare_steps.{csv,svg,png}`
+ * when `out` is an existing directory or ends in "/" (created then), else `out.{csv,svg,png}`, `out_epochs.csv`
+ * and `out_steps.{csv,svg,png}`.
  * @param out the --out value
- * @returns the four paths
+ * @returns the paths
  * @throws UsageError when the directory cannot be created or a prefix's directory does not exist
  */
-export async function compareOutPaths(
-  out: string,
-): Promise<{ csv: string; epochsCsv: string; svg: string; png: string }> {
+export async function compareOutPaths(out: string): Promise<ComparePaths> {
   let base: string;
   if (out.endsWith("/")) {
     try {
@@ -204,7 +234,15 @@ export async function compareOutPaths(
     }
     base = out;
   }
-  return { csv: `${base}.csv`, epochsCsv: `${base}_epochs.csv`, svg: `${base}.svg`, png: `${base}.png` };
+  return {
+    csv: `${base}.csv`,
+    epochsCsv: `${base}_epochs.csv`,
+    svg: `${base}.svg`,
+    png: `${base}.png`,
+    stepsCsv: `${base}_steps.csv`,
+    stepsSvg: `${base}_steps.svg`,
+    stepsPng: `${base}_steps.png`,
+  };
 }
 
 /** `--labels` checked against the runs: one per run, distinct. */
@@ -235,10 +273,66 @@ function runCurves(r: RunRecord, label: string): RunCurves {
   };
 }
 
-async function readRunFile(dir: string, name: string): Promise<string> {
+/**
+ * The stepped curves of a run with a steps.csv. A row ends at `epoch - 1 + last_step / S` epochs, where S is
+ * the most steps any epoch's rows reach (every epoch has the same steps; a diverged run's last epoch is cut).
+ */
+function stepCurves(r: RunRecord, label: string): RunStepCurves {
+  const rows = r.stepsText!.map((row) => (c: string) => Number(row[c]));
+  const perEpoch = Math.max(...rows.map((v) => v("last_step")));
+  return {
+    label,
+    x: rows.map((v) => v("epoch") - 1 + v("last_step") / perEpoch),
+    trainLoss: rows.map((v) => v("train_loss")),
+    trainAcc: rows.map((v) => v("train_acc")),
+    hiddenSpikes: Array.from(
+      { length: r.layers - 1 },
+      (_, l) => rows.map((v) => v(`spikes_per_neuron_l${l + 1}`)),
+    ),
+  };
+}
+
+/** Checks steps.csv as far as `compare` reads it: the columns of its figure, numbers, epochs not decreasing. */
+function parseSteps(text: string, dir: string, layers: number): Record<string, string>[] {
+  const fail = (problem: string): never => {
+    throw new UsageError(`${dir}/steps.csv: ${problem}`);
+  };
+  const rows = parseCsv(text);
+  if (rows.length === 0) fail("no steps (a header line at most)");
+  const columns = [
+    "epoch",
+    "last_step",
+    "train_loss",
+    "train_acc",
+    ...Array.from({ length: layers }, (_, l) => `spikes_per_neuron_l${l + 1}`),
+  ];
+  const header = Object.keys(rows[0]);
+  const missing = columns.filter((c) => !header.includes(c));
+  if (missing.length > 0) fail(`missing column ${missing.join(", ")}`);
+  rows.forEach((row, k) => {
+    for (const c of columns) {
+      const text = row[c];
+      // A diverged step has a NaN loss; anything else must be a number.
+      if (text === undefined || text.trim() === "") fail(`line ${k + 2}: ${c} is empty (a cut-off line?)`);
+      if (Number.isNaN(Number(text)) && text !== "NaN") {
+        fail(`line ${k + 2}: ${c} is '${text}', not a number`);
+      }
+    }
+    if (!(Number(row.last_step) >= 1)) fail(`line ${k + 2}: last_step ${row.last_step} is not a step`);
+    if (k > 0 && Number(row.epoch) < Number(rows[k - 1].epoch)) {
+      fail(`line ${k + 2}: epoch ${row.epoch} comes after epoch ${rows[k - 1].epoch}`);
+    }
+  });
+  return rows;
+}
+
+async function readRunFile(dir: string, name: string): Promise<string>;
+async function readRunFile(dir: string, name: string, o: { optional: true }): Promise<string | null>;
+async function readRunFile(dir: string, name: string, o?: { optional: true }): Promise<string | null> {
   try {
     return await Deno.readTextFile(`${dir}/${name}`);
   } catch (e) {
+    if (e instanceof Deno.errors.NotFound && o?.optional) return null;
     if (e instanceof Deno.errors.NotFound) {
       throw new UsageError(`run directory ${dir} has no ${name} (compare reads what 'train --out' writes)`);
     }

@@ -263,7 +263,7 @@ function checkedLabels(labels: readonly string[], runs: number): string[] {
 function runCurves(r: RunRecord, label: string): RunCurves {
   return {
     label,
-    epochs: r.metrics.map((m) => m.epoch),
+    x: r.metrics.map((m) => m.epoch),
     testAcc: r.metrics.map((m) => m.test_acc),
     valAcc: r.metrics.map((m) => m.val_acc),
     hiddenSpikes: Array.from(

@@ -4,18 +4,22 @@
  */
 import { multiPanelSvg, type Series } from "./plots.ts";
 
-/** The curves of one run, from its metrics.csv; `x[k]` is the epoch of every `*[k]`. */
-export interface RunCurves {
+/** What every figure of `compare` draws of a run: its label, x values and hidden-layer spikes. */
+export interface RunLines {
   /** Legend entry, e.g. "max_spikes 8". */
   readonly label: string;
-  /** Epochs, e.g. [1, 2, 3]. */
-  readonly epochs: readonly number[];
+  /** x of every `*[k]`: the epoch, e.g. [1, 2, 3], or epochs done (steps figure), e.g. [0.5, 1, 1.5]. */
+  readonly x: readonly number[];
+  /** (hidden layers, points): spikes per neuron per sample of each hidden layer. */
+  readonly hiddenSpikes: readonly (readonly number[])[];
+}
+
+/** The curves of one run from its metrics.csv (hidden spikes on the test split), x the epoch. */
+export interface RunCurves extends RunLines {
   /** Test accuracy after each epoch. */
   readonly testAcc: readonly number[];
   /** Validation accuracy after each epoch. */
   readonly valAcc: readonly number[];
-  /** (hidden layers, epochs): test-split spikes per neuron per sample of each hidden layer. */
-  readonly hiddenSpikes: readonly (readonly number[])[];
 }
 
 /**
@@ -26,50 +30,19 @@ export interface RunCurves {
  * @returns SVG text
  */
 export async function compareSvg(runs: readonly RunCurves[]): Promise<string> {
-  const line = (r: RunCurves, y: readonly number[], name = r.label): Series => ({
-    name,
-    x: [...r.epochs],
-    y: [...y],
-  });
-  const spikes = runs.flatMap((r) =>
-    r.hiddenSpikes.map((y, l) =>
-      line(r, y, r.hiddenSpikes.length > 1 ? `${r.label} (hidden ${l + 1})` : r.label)
-    )
-  );
-  return await multiPanelSvg([
-    {
-      title: "Test accuracy",
-      xLabel: "epoch",
-      yLabel: "accuracy",
-      series: runs.map((r) => line(r, r.testAcc)),
-    },
-    {
-      title: "Validation accuracy",
-      xLabel: "epoch",
-      yLabel: "accuracy",
-      series: runs.map((r) => line(r, r.valAcc)),
-    },
-    {
-      title: "Hidden-layer spikes per neuron (test)",
-      xLabel: "epoch",
-      yLabel: "spikes per neuron per sample",
-      series: spikes,
-    },
+  return await runPanelsSvg(runs, "epoch", [
+    { title: "Test accuracy", yLabel: "accuracy", y: (r) => r.testAcc },
+    { title: "Validation accuracy", yLabel: "accuracy", y: (r) => r.valAcc },
+    { title: "Hidden-layer spikes per neuron (test)", yLabel: "spikes per neuron per sample", y: "hidden" },
   ]);
 }
 
-/** The within-epoch curves of one run, from its steps.csv; `x[k]` is the position of every `*[k]` in epochs. */
-export interface RunStepCurves {
-  /** Legend entry, e.g. "batch 32". */
-  readonly label: string;
-  /** Epochs done at the end of each row, e.g. 0.5, 1, 1.5 for two rows per epoch. */
-  readonly x: readonly number[];
+/** The curves of one run from its steps.csv (hidden spikes on the training images), x the epochs done. */
+export interface RunStepCurves extends RunLines {
   /** Training loss per sample over each row's steps. */
   readonly trainLoss: readonly number[];
   /** Training accuracy over each row's steps (on the augmented images). */
   readonly trainAcc: readonly number[];
-  /** (hidden layers, rows): training-image spikes per neuron per sample of each hidden layer. */
-  readonly hiddenSpikes: readonly (readonly number[])[];
 }
 
 /**
@@ -79,34 +52,43 @@ export interface RunStepCurves {
  * @returns SVG text
  */
 export async function compareStepsSvg(runs: readonly RunStepCurves[]): Promise<string> {
-  const line = (r: RunStepCurves, y: readonly number[], name = r.label): Series => ({
-    name,
-    x: [...r.x],
-    y: [...y],
-  });
-  const spikes = runs.flatMap((r) =>
-    r.hiddenSpikes.map((y, l) =>
-      line(r, y, r.hiddenSpikes.length > 1 ? `${r.label} (hidden ${l + 1})` : r.label)
-    )
-  );
-  return await multiPanelSvg([
-    {
-      title: "Training loss, per steps.csv row",
-      xLabel: "epochs done",
-      yLabel: "loss per sample",
-      series: runs.map((r) => line(r, r.trainLoss)),
-    },
-    {
-      title: "Training accuracy, per steps.csv row",
-      xLabel: "epochs done",
-      yLabel: "accuracy",
-      series: runs.map((r) => line(r, r.trainAcc)),
-    },
+  return await runPanelsSvg(runs, "epochs done", [
+    { title: "Training loss, per steps.csv row", yLabel: "loss per sample", y: (r) => r.trainLoss },
+    { title: "Training accuracy, per steps.csv row", yLabel: "accuracy", y: (r) => r.trainAcc },
     {
       title: "Hidden-layer spikes per neuron (training images)",
-      xLabel: "epochs done",
       yLabel: "spikes per neuron per sample",
-      series: spikes,
+      y: "hidden",
     },
   ]);
+}
+
+/** One panel: a y value per x of each run, or "hidden" for one line per hidden layer of each run. */
+interface RunPanel<R> {
+  readonly title: string;
+  readonly yLabel: string;
+  readonly y: ((r: R) => readonly number[]) | "hidden";
+}
+
+/**
+ * Panels side by side with one line per run (in the same colour in every panel while each run has one hidden
+ * layer); a run with several hidden layers gets one spike line per layer, named "<label> (hidden l)".
+ */
+async function runPanelsSvg<R extends RunLines>(
+  runs: readonly R[],
+  xLabel: string,
+  panels: readonly RunPanel<R>[],
+): Promise<string> {
+  const line = (r: R, y: readonly number[], name = r.label): Series => ({ name, x: [...r.x], y: [...y] });
+  const series = (p: RunPanel<R>) =>
+    p.y === "hidden"
+      ? runs.flatMap((r) =>
+        r.hiddenSpikes.map((y, l) =>
+          line(r, y, r.hiddenSpikes.length > 1 ? `${r.label} (hidden ${l + 1})` : r.label)
+        )
+      )
+      : runs.map((r) => line(r, (p.y as (r: R) => readonly number[])(r)));
+  return await multiPanelSvg(
+    panels.map((p) => ({ title: p.title, xLabel, yLabel: p.yLabel, series: series(p) })),
+  );
 }

@@ -36,7 +36,7 @@ import { createEngine, type EngineChoice } from "./engine_select.ts";
 import { TrainingError, TrainingInterrupted } from "./errors.ts";
 import { evaluateSplit, type SplitResult } from "./split_eval.ts";
 import { runSteps } from "./step_pipeline.ts";
-import { keptStepRows, StepLog } from "./step_log.ts";
+import { keptStepRows, StepLog, type StepRow } from "./step_log.ts";
 import { runWarnings } from "./health.ts";
 import { epochRow, makeSummary, type RunState, type TrainSummary } from "./run_summary.ts";
 
@@ -334,7 +334,7 @@ async function openStepLog(
   epochsDone: number,
 ): Promise<StepLog | null> {
   if (every === 0) return null;
-  let kept: ReturnType<typeof keptStepRows> = [];
+  let kept: StepRow[] = [];
   if (epochsDone > 0) {
     try {
       kept = keptStepRows(parseCsv(await Deno.readTextFile(`${out}/${STEPS_FILE}`)), epochsDone);

@@ -213,7 +213,10 @@ export function buildProgram() {
     .description(
       "Put training runs side by side: a table (compare.csv, stdout), their epochs (compare_epochs.csv) and accuracy and spike curves per epoch.",
     )
-    .argument("<runs...>", "run directories written by train --out")
+    .argument(
+      "<runs...>",
+      "run directories written by train --out, or compare_epochs.csv files written earlier (FILE: all its runs; FILE#LABEL: one)",
+    )
     .requiredOption(
       "--out <path>",
       "a directory (existing, or ending in /) for compare.csv, compare_epochs.csv, .svg and .png; else a prefix P for P.csv, P_epochs.csv, P.svg, P.png",

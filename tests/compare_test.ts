@@ -241,6 +241,54 @@ Deno.test("compare draws the steps.csv curves of the runs that have one, and say
   });
 });
 
+Deno.test(
+  "compare reads runs back from a compare_epochs.csv: the same table and figure, one run by its label",
+  {
+    ignore: !CAN_RUN,
+  },
+  async () => {
+    await withRuns(async (tmp, multi, single) => {
+      const first = await cli("compare", multi, single, "--out", `${tmp}/a`, "--labels", "multi,single");
+      assert.equal(first.code, 0, first.stderr);
+      const again = await cli("compare", `${tmp}/a_epochs.csv`, "--out", `${tmp}/b`);
+      assert.equal(again.code, 0, again.stderr);
+      // The figures come back from the epochs by the trainer's rule; dataset and max_spikes are not in the file.
+      const unknown = new Set(["dataset", "max_spikes"]);
+      const strip = (rows: Record<string, string>[]) =>
+        rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !unknown.has(k))));
+      const before = parseCsv(await Deno.readTextFile(`${tmp}/a.csv`));
+      const after = parseCsv(await Deno.readTextFile(`${tmp}/b.csv`));
+      assert.deepEqual(strip(after), strip(before));
+      assert.deepEqual(after.map((r) => [r.dataset, r.max_spikes]), [["", ""], ["", ""]]);
+      assert.equal(
+        await Deno.readTextFile(`${tmp}/b_epochs.csv`),
+        await Deno.readTextFile(`${tmp}/a_epochs.csv`),
+      );
+      assert.equal(await Deno.readTextFile(`${tmp}/b.svg`), await Deno.readTextFile(`${tmp}/a.svg`));
+
+      // FILE#LABEL takes one run, beside a run directory (labelled as usual).
+      const one = await cli("compare", `${tmp}/a_epochs.csv#single`, multi, "--out", `${tmp}/c`);
+      assert.equal(one.code, 0, one.stderr);
+      const rows = parseCsv(await Deno.readTextFile(`${tmp}/c.csv`));
+      assert.deepEqual(rows.map((r) => [r.label, r.dir]), [["single", single], ["k8", multi]]);
+      assertUserError(
+        await cli("compare", `${tmp}/a_epochs.csv#double`, "--out", `${tmp}/d`),
+        /a_epochs\.csv has no run labelled 'double'; it has: multi, single/,
+      );
+      assertUserError(
+        await cli("compare", `${multi}/summary.json`, "--out", `${tmp}/d`),
+        /summary\.json: not a compare_epochs\.csv/,
+      );
+      const bad = (await Deno.readTextFile(`${tmp}/a_epochs.csv`)).replace(/,0\.62,/, ",0.6x,");
+      await Deno.writeTextFile(`${tmp}/bad_epochs.csv`, bad);
+      assertUserError(
+        await cli("compare", `${tmp}/bad_epochs.csv`, "--out", `${tmp}/d`),
+        /bad_epochs\.csv \(run 'single'\): line 6: test_acc is '0\.6x', not a number/,
+      );
+    });
+  },
+);
+
 Deno.test("default labels: the config fields that differ, else the directory names", async (t) => {
   const tmp = await Deno.makeTempDir({ prefix: "multispike_compare_" });
   try {

@@ -5,6 +5,8 @@
  * small enough to commit beside a figure when the run directories are not), compare.svg and compare.png
  * (curves against epoch, one line per run); prints the table on stdout. Runs with a steps.csv (training
  * figures per `--log-every` steps) also get compare_steps.csv, .svg and .png: the curves inside the epochs.
+ * A compare_epochs.csv written earlier stands for the runs it holds (`FILE` all of them, `FILE#LABEL` one), so
+ * that published curves can be redrawn, and new runs set beside them, after their directories are gone.
  * @module
  */
 import { type CsvRow, type CsvValue, parseCsv, toCsv, writeTextAtomic } from "../report/csv.ts";
@@ -22,12 +24,16 @@ export interface CompareCliOptions {
   readonly labels?: string[];
 }
 
-/** One training run as read from its directory. */
+/** One training run as read from its directory or from a compare_epochs.csv. */
 export interface RunRecord {
-  /** The directory as given, without trailing slashes, e.g. "runs/tune/m-base". */
+  /** The directory as given, without trailing slashes, e.g. "runs/tune/m-base" (from a CSV: its `dir` column). */
   readonly dir: string;
-  /** summary.json; the fields `compare` reads are checked. */
-  readonly summary: TrainSummary;
+  /** The run's label in the compare_epochs.csv it was read from; absent for a run directory. */
+  readonly label?: string;
+  /** summary.json's `config`, for the default labels; null for a run read from a CSV. */
+  readonly config: TrainSummary["config"] | null;
+  /** The figures of its compare.csv row. */
+  readonly figures: RunFigures;
   /** metrics.csv, one row per epoch, every number parsed; `epoch` strictly increasing from >= 1. */
   readonly metrics: readonly Readonly<Record<string, number>>[];
   /** Non-input layers: the `spikes_per_neuron_l<k>` columns of metrics.csv. */
@@ -36,6 +42,23 @@ export interface RunRecord {
   readonly metricsText: readonly Readonly<Record<string, string>>[];
   /** steps.csv as written, every column, as text; null for a run without one (`--log-every 0`, older runs). */
   readonly stepsText: readonly Readonly<Record<string, string>>[] | null;
+}
+
+/**
+ * What compare.csv says of a run: from summary.json, or for a run read from a CSV, from its epochs by the
+ * trainer's rule (the best model is that of the first epoch with the highest validation accuracy).
+ */
+export interface RunFigures {
+  /** null when not known (a run read from a CSV). */
+  readonly dataset: string | null;
+  readonly max_spikes: number | null;
+  readonly epochs_completed: number;
+  readonly best_epoch: number;
+  readonly best_val_acc: number;
+  readonly test_acc_at_best_val: number;
+  readonly last_test_acc: number;
+  /** Per non-input layer, of the best model on the test split. */
+  readonly spikes_per_neuron: readonly number[];
 }
 
 /** Columns of metrics.csv that `compare` needs (besides `spikes_per_neuron_l1`, `_l2`, ...). */
@@ -65,7 +88,7 @@ const MAX_LABEL_FIELDS = 2;
  */
 export async function compareCommand(dirs: readonly string[], o: CompareCliOptions): Promise<void> {
   const runs: RunRecord[] = [];
-  for (const dir of dirs) runs.push(await readRunDir(dir));
+  for (const dir of dirs) runs.push(...(await readRuns(dir)));
   const labels = o.labels ? checkedLabels(o.labels, runs.length) : defaultLabels(runs);
   const paths = await compareOutPaths(o.out);
   const rows = compareRows(runs, labels);
@@ -94,6 +117,86 @@ export async function compareCommand(dirs: readonly string[], o: CompareCliOptio
 }
 
 /**
+ * The runs one argument of `compare` stands for: a run directory, or a compare_epochs.csv (`FILE` for all its
+ * runs, `FILE#LABEL` for the one with that label).
+ * @param arg e.g. "runs/a", "docs/mnist_e20_batch32_epochs.csv#batch 32 seed 0"
+ * @throws UsageError as {@link readRunDir} and {@link readEpochsCsv} do
+ */
+export async function readRuns(arg: string): Promise<RunRecord[]> {
+  const info = await statOrNull(arg);
+  if (info?.isFile) return readEpochsCsv(arg);
+  const hash = arg.lastIndexOf("#");
+  if (!info && hash > 0) return readEpochsCsv(arg.slice(0, hash), arg.slice(hash + 1));
+  return [await readRunDir(arg)];
+}
+
+/**
+ * Reads runs back from a compare_epochs.csv (`label`, `dir`, then each run's metrics.csv columns; one row per
+ * run and epoch). Their compare.csv figures come from the epochs (see {@link RunFigures}); dataset and
+ * max_spikes are not in the file and stay empty.
+ * @param path the CSV file
+ * @param label only the run with this label; all runs, in order of first appearance, when absent
+ * @throws UsageError when the file cannot be read, lacks the label/dir columns, does not hold the label, or
+ *   holds a run whose epochs are malformed
+ */
+export async function readEpochsCsv(path: string, label?: string): Promise<RunRecord[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${ioReason(e)}`);
+  }
+  const rows = parseCsv(text);
+  if (rows.length === 0 || !("label" in rows[0]) || !("dir" in rows[0])) {
+    throw new UsageError(`${path}: not a compare_epochs.csv (columns label, dir, then metrics.csv's)`);
+  }
+  const labels = [...new Set(rows.map((r) => r.label))];
+  if (label !== undefined && !labels.includes(label)) {
+    throw new UsageError(`${path} has no run labelled '${label}'; it has: ${labels.join(", ")}`);
+  }
+  return (label === undefined ? labels : [label]).map((l) => {
+    const lines = rows.flatMap((r, k) => (r.label === l ? [k + 2] : []));
+    const own = lines.map((line) => rows[line - 2]);
+    const metricsText = own.map(({ label: _l, dir: _d, ...m }) => m);
+    const { metrics, layers } = checkMetrics(metricsText, `${path} (run '${l}')`, lines);
+    return {
+      dir: own[0].dir,
+      label: l,
+      config: null,
+      figures: figuresFromEpochs(metrics, layers),
+      metrics,
+      layers,
+      metricsText,
+      stepsText: null,
+    };
+  });
+}
+
+/** compare.csv's figures of a run known only by its epochs; the best epoch as the trainer chooses it. */
+function figuresFromEpochs(metrics: readonly Readonly<Record<string, number>>[], layers: number): RunFigures {
+  // The trainer keeps the first epoch with the highest validation accuracy; without a validation split
+  // (NaN throughout) every epoch counts as the best, so the last one.
+  let best = metrics.length - 1;
+  if (!metrics.every((m) => Number.isNaN(m.val_acc))) {
+    best = 0;
+    metrics.forEach((m, k) => {
+      if (m.val_acc > metrics[best].val_acc || Number.isNaN(metrics[best].val_acc)) best = k;
+    });
+  }
+  const b = metrics[best];
+  return {
+    dataset: null,
+    max_spikes: null,
+    epochs_completed: metrics.length,
+    best_epoch: b.epoch,
+    best_val_acc: b.val_acc,
+    test_acc_at_best_val: b.test_acc,
+    last_test_acc: metrics[metrics.length - 1].test_acc,
+    spikes_per_neuron: Array.from({ length: layers }, (_, l) => b[`spikes_per_neuron_l${l + 1}`]),
+  };
+}
+
+/**
  * Reads a training run directory: summary.json and metrics.csv, checked as far as `compare` uses them.
  * @param dir e.g. "runs/tune/m-base"
  * @returns the run
@@ -109,29 +212,49 @@ export async function readRunDir(dir: string): Promise<RunRecord> {
   }
   if (!info.isDirectory) throw new UsageError(`${clean} is not a directory (compare takes run directories)`);
   const summary = checkSummary(parseJson(await readRunFile(clean, "summary.json"), clean), clean);
-  const { metrics, layers, metricsText } = parseMetrics(await readRunFile(clean, "metrics.csv"), clean);
+  const metricsText = parseCsv(await readRunFile(clean, "metrics.csv"));
+  const { metrics, layers } = checkMetrics(metricsText, `${clean}/metrics.csv`);
   const stepsFile = await readRunFile(clean, "steps.csv", { optional: true });
   const stepsText = stepsFile === null ? null : parseSteps(stepsFile, clean, layers);
-  return { dir: clean, summary, metrics, layers, metricsText, stepsText };
+  const figures: RunFigures = {
+    dataset: summary.config.dataset,
+    max_spikes: summary.config.neuron.max_spikes,
+    epochs_completed: summary.epochs_completed,
+    best_epoch: summary.best_epoch,
+    best_val_acc: summary.best_val_accuracy,
+    test_acc_at_best_val: summary.test_accuracy,
+    last_test_acc: summary.last_test_accuracy,
+    spikes_per_neuron: summary.spikes_per_neuron,
+  };
+  return { dir: clean, config: summary.config, figures, metrics, layers, metricsText, stepsText };
 }
 
 /**
- * Labels from what tells the runs apart: the config fields that differ (at most two), e.g. "max_spikes 8"
- * and "max_spikes 1", or "tau0 0.5, lr 0.001"; otherwise (more fields, or none) the directory names, or the
- * paths when names repeat. Labels that still repeat get " (2)", " (3)", ...
+ * Labels from what tells the runs apart: a run read from a compare_epochs.csv keeps its label there; among run
+ * directories, the config fields that differ (at most two), e.g. "max_spikes 8" and "max_spikes 1", or
+ * "tau0 0.5, lr 0.001"; otherwise (more fields, or none) the directory names, or the paths when names repeat.
+ * Labels that still repeat get " (2)", " (3)", ...
  * @param runs the runs, in order
  * @returns one distinct label per run
  */
 export function defaultLabels(runs: readonly RunRecord[]): string[] {
+  const dirRuns = runs.filter((r) => r.config !== null);
+  const dirLabels = dirLabelsOf(dirRuns);
+  let k = 0;
+  return distinct(runs.map((r) => r.config === null ? r.label ?? r.dir : dirLabels[k++]));
+}
+
+/** Default labels of run directories (all with a config): differing config fields, else directory names. */
+function dirLabelsOf(runs: readonly RunRecord[]): string[] {
   const names = runs.map((r) => r.dir.split("/").pop() || r.dir);
   const dirs = new Set(names).size === names.length ? names : runs.map((r) => r.dir);
-  if (runs.length < 2) return distinct(dirs);
-  const flat = runs.map((r) => flattenConfig(r.summary.config));
+  if (runs.length < 2) return dirs;
+  const flat = runs.map((r) => flattenConfig(r.config));
   const keys = [...new Set(flat.flatMap((f) => [...f.keys()]))];
   const differing = keys.filter((k) => new Set(flat.map((f) => f.get(k) ?? "-")).size > 1);
-  if (differing.length === 0 || differing.length > MAX_LABEL_FIELDS) return distinct(dirs);
+  if (differing.length === 0 || differing.length > MAX_LABEL_FIELDS) return dirs;
   const labels = flat.map((f) => differing.map((k) => `${k} ${f.get(k) ?? "-"}`).join(", "));
-  return new Set(labels).size === labels.length ? labels : distinct(dirs);
+  return new Set(labels).size === labels.length ? labels : dirs;
 }
 
 /**
@@ -144,19 +267,19 @@ export function defaultLabels(runs: readonly RunRecord[]): string[] {
  *   test_acc_at_best_val, last_test_acc, spikes_per_neuron_l1, ...
  */
 export function compareRows(runs: readonly RunRecord[], labels: readonly string[]): CsvRow[] {
-  const layers = Math.max(0, ...runs.map((r) => r.summary.spikes_per_neuron.length));
+  const layers = Math.max(0, ...runs.map((r) => r.figures.spikes_per_neuron.length));
   return runs.map((r, i) => {
-    const s = r.summary;
+    const s = r.figures;
     const row: Record<string, CsvValue> = {
       label: labels[i],
       dir: r.dir,
-      dataset: s.config.dataset,
-      max_spikes: s.config.neuron.max_spikes,
+      dataset: s.dataset,
+      max_spikes: s.max_spikes,
       epochs_completed: s.epochs_completed,
       best_epoch: s.best_epoch,
-      best_val_acc: s.best_val_accuracy,
-      test_acc_at_best_val: s.test_accuracy,
-      last_test_acc: s.last_test_accuracy,
+      best_val_acc: s.best_val_acc,
+      test_acc_at_best_val: s.test_acc_at_best_val,
+      last_test_acc: s.last_test_acc,
     };
     for (let l = 0; l < layers; l++) row[`spikes_per_neuron_l${l + 1}`] = s.spikes_per_neuron[l] ?? null;
     return row;
@@ -370,15 +493,21 @@ function checkSummary(raw: unknown, dir: string): TrainSummary {
   return s as unknown as TrainSummary;
 }
 
-/** Parses metrics.csv; every value `compare` reads must be a number, epochs increasing. */
-function parseMetrics(
-  text: string,
-  dir: string,
-): { metrics: Record<string, number>[]; layers: number; metricsText: Record<string, string>[] } {
+/**
+ * Checks a run's metrics.csv rows (parsed, as text) and parses what `compare` reads: every value a number,
+ * epochs increasing.
+ * @param rows the rows
+ * @param where the file (and run) for messages, e.g. "runs/a/metrics.csv"
+ * @param lines the file's line number of each row, for messages (default: a metrics.csv's, 2, 3, ...)
+ */
+function checkMetrics(
+  rows: readonly Record<string, string>[],
+  where: string,
+  lines: readonly number[] = rows.map((_, k) => k + 2),
+): { metrics: Record<string, number>[]; layers: number } {
   const fail = (problem: string): never => {
-    throw new UsageError(`${dir}/metrics.csv: ${problem}`);
+    throw new UsageError(`${where}: ${problem}`);
   };
-  const rows = parseCsv(text);
   if (rows.length === 0) fail("no epochs (a header line at most)");
   const header = Object.keys(rows[0]);
   let layers = 0;
@@ -396,8 +525,8 @@ function parseMetrics(
       const text = row[c];
       const x = Number(text);
       // The trainer writes numbers as JavaScript prints them; a diverged metric may be NaN.
-      if (text === undefined || text.trim() === "") fail(`line ${k + 2}: ${c} is empty (a cut-off line?)`);
-      if (Number.isNaN(x) && text !== "NaN") fail(`line ${k + 2}: ${c} is '${text}', not a number`);
+      if (text === undefined || text.trim() === "") fail(`line ${lines[k]}: ${c} is empty (a cut-off line?)`);
+      if (Number.isNaN(x) && text !== "NaN") fail(`line ${lines[k]}: ${c} is '${text}', not a number`);
       parsed[c] = x;
     }
     return parsed;
@@ -405,10 +534,10 @@ function parseMetrics(
   metrics.forEach((m, k) => {
     const previous = k === 0 ? 0 : metrics[k - 1].epoch;
     if (!Number.isInteger(m.epoch) || m.epoch <= previous) {
-      fail(`line ${k + 2}: epoch ${m.epoch} does not follow epoch ${previous}`);
+      fail(`line ${lines[k]}: epoch ${m.epoch} does not follow epoch ${previous}`);
     }
   });
-  return { metrics, layers, metricsText: rows };
+  return { metrics, layers };
 }
 
 /** Config fields by short name (`neuron.max_spikes` -> "max_spikes", `loss.kind` -> "loss"), as text. */

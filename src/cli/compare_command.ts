@@ -13,7 +13,7 @@ import { type CsvRow, type CsvValue, parseCsv, toCsv, writeTextAtomic } from "..
 import { compareStepsSvg, compareSvg, type RunCurves, type RunStepCurves } from "../report/compare_plot.ts";
 import { writePngOrSkip } from "../report/png.ts";
 import { statOrNull } from "../train/files.ts";
-import type { TrainSummary } from "../train/run_summary.ts";
+import { beatsBest, bestKey, type TrainSummary } from "../train/run_summary.ts";
 import { ioReason, UsageError } from "./errors.ts";
 
 /** Options of `compare` as commander parses them. */
@@ -174,15 +174,11 @@ export async function readEpochsCsv(path: string, label?: string): Promise<RunRe
 
 /** compare.csv's figures of a run known only by its epochs; the best epoch as the trainer chooses it. */
 function figuresFromEpochs(metrics: readonly Readonly<Record<string, number>>[], layers: number): RunFigures {
-  // The trainer keeps the first epoch with the highest validation accuracy; without a validation split
-  // (NaN throughout) every epoch counts as the best, so the last one.
-  let best = metrics.length - 1;
-  if (!metrics.every((m) => Number.isNaN(m.val_acc))) {
-    best = 0;
-    metrics.forEach((m, k) => {
-      if (m.val_acc > metrics[best].val_acc || Number.isNaN(metrics[best].val_acc)) best = k;
-    });
-  }
+  // The trainer's rule, applied epoch by epoch as it did.
+  let best = 0;
+  metrics.forEach((m, k) => {
+    if (k > 0 && beatsBest(bestKey(m.val_acc), bestKey(metrics[best].val_acc))) best = k;
+  });
   const b = metrics[best];
   return {
     dataset: null,
@@ -433,14 +429,7 @@ function parseSteps(text: string, dir: string, layers: number): Record<string, s
   const missing = columns.filter((c) => !header.includes(c));
   if (missing.length > 0) fail(`missing column ${missing.join(", ")}`);
   rows.forEach((row, k) => {
-    for (const c of columns) {
-      const text = row[c];
-      // A diverged step has a NaN loss; anything else must be a number.
-      if (text === undefined || text.trim() === "") fail(`line ${k + 2}: ${c} is empty (a cut-off line?)`);
-      if (Number.isNaN(Number(text)) && text !== "NaN") {
-        fail(`line ${k + 2}: ${c} is '${text}', not a number`);
-      }
-    }
+    for (const c of columns) numberCell(row[c], c, k + 2, fail);
     if (!(Number(row.last_step) >= 1)) fail(`line ${k + 2}: last_step ${row.last_step} is not a step`);
     if (k > 0 && Number(row.epoch) < Number(rows[k - 1].epoch)) {
       fail(`line ${k + 2}: epoch ${row.epoch} comes after epoch ${rows[k - 1].epoch}`);
@@ -521,14 +510,7 @@ function checkMetrics(
   if (missing.length > 0) fail(`missing column ${missing.join(", ")}`);
   const metrics = rows.map((row, k) => {
     const parsed: Record<string, number> = {};
-    for (const c of columns) {
-      const text = row[c];
-      const x = Number(text);
-      // The trainer writes numbers as JavaScript prints them; a diverged metric may be NaN.
-      if (text === undefined || text.trim() === "") fail(`line ${lines[k]}: ${c} is empty (a cut-off line?)`);
-      if (Number.isNaN(x) && text !== "NaN") fail(`line ${lines[k]}: ${c} is '${text}', not a number`);
-      parsed[c] = x;
-    }
+    for (const c of columns) parsed[c] = numberCell(row[c], c, lines[k], fail);
     return parsed;
   });
   metrics.forEach((m, k) => {
@@ -538,6 +520,23 @@ function checkMetrics(
     }
   });
   return { metrics, layers };
+}
+
+/**
+ * One CSV cell that must hold a number, as the trainer writes them (as JavaScript prints them; a diverged
+ * metric may be NaN), for metrics.csv and steps.csv alike.
+ * @returns the number
+ */
+function numberCell(
+  text: string | undefined,
+  column: string,
+  line: number,
+  fail: (problem: string) => never,
+): number {
+  if (text === undefined || text.trim() === "") fail(`line ${line}: ${column} is empty (a cut-off line?)`);
+  const x = Number(text);
+  if (Number.isNaN(x) && text !== "NaN") fail(`line ${line}: ${column} is '${text}', not a number`);
+  return x;
 }
 
 /** Config fields by short name (`neuron.max_spikes` -> "max_spikes", `loss.kind` -> "loss"), as text. */

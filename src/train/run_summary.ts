@@ -178,3 +178,19 @@ function environment(choice: EngineChoice): Environment {
     device_reason: choice.reason,
   };
 }
+
+/**
+ * The model-keeping rule of a run, as a key per epoch: its validation accuracy, or Infinity without a
+ * validation split (NaN), so that then every epoch counts as the best and the last one is kept.
+ */
+export function bestKey(valAcc: number): number {
+  return Number.isNaN(valAcc) ? Infinity : valAcc;
+}
+
+/**
+ * Whether an epoch with key `key` replaces the best so far (key `best`): only when strictly better, so the
+ * first of equal epochs stays; always without a validation split.
+ */
+export function beatsBest(key: number, best: number): boolean {
+  return key > best || key === Infinity;
+}

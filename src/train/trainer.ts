@@ -38,7 +38,14 @@ import { evaluateSplit, type SplitResult } from "./split_eval.ts";
 import { runSteps } from "./step_pipeline.ts";
 import { keptStepRows, StepLog, type StepRow } from "./step_log.ts";
 import { runWarnings } from "./health.ts";
-import { epochRow, makeSummary, type RunState, type TrainSummary } from "./run_summary.ts";
+import {
+  beatsBest,
+  bestKey,
+  epochRow,
+  makeSummary,
+  type RunState,
+  type TrainSummary,
+} from "./run_summary.ts";
 
 export type { Environment, RunState, TrainSummary } from "./run_summary.ts";
 import { writeRunPlots } from "./run_plots.ts";
@@ -271,10 +278,8 @@ async function runEpochs(
     });
     metrics.push(row);
     // Without a validation split the last model counts as the best.
-    const valAcc = Number.isNaN(val.accuracy) ? Infinity : val.accuracy;
-    if (!best || valAcc > best.valAccuracy || (valAcc === Infinity)) {
-      best = { epoch: epoch + 1, valAccuracy: valAcc, weights };
-    }
+    const key = bestKey(val.accuracy);
+    if (!best || beatsBest(key, best.valAccuracy)) best = { epoch: epoch + 1, valAccuracy: key, weights };
     reporter.stop(
       `epoch ${epoch + 1}/${config.epochs}: loss ${fmt(row.train_loss)} acc ${pct(row.train_acc)} | ` +
         `val ${pct(val.accuracy)} | test ${pct(test.accuracy)} | ${

@@ -233,6 +233,17 @@ Deno.test("compare draws the steps.csv curves of the runs that have one, and say
     assert.ok(!svg.includes(">single<"), "the run without steps.csv is not drawn");
     assert.match(r.stderr, /k1 has no steps\.csv; it is left out of \S+cmp_steps\.svg/);
     assert.match(r.stdout, /files: .*cmp_steps\.csv, \S+cmp_steps\.svg/);
+    // A run keeps its colour when a run before it, without steps.csv, is left out of the steps figure:
+    // second of two, it is drawn in the palette's second colour in both figures.
+    const swapped = await cli("compare", single, multi, "--out", `${tmp}/swap`, "--labels", "single,multi");
+    assert.equal(swapped.code, 0, swapped.stderr);
+    const second = 'stroke="#f58518"', first = 'stroke="#4c78a8"';
+    const swappedSteps = await Deno.readTextFile(`${tmp}/swap_steps.svg`);
+    assert.ok(
+      swappedSteps.includes(second) && !swappedSteps.includes(first),
+      "multi keeps its colour in steps",
+    );
+    assert.ok((await Deno.readTextFile(`${tmp}/swap.svg`)).includes(second), "multi's colour in the epochs");
     // Without any steps.csv there are no steps files.
     const plain = await cli("compare", single, "--out", `${tmp}/plain`);
     assert.equal(plain.code, 0, plain.stderr);

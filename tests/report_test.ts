@@ -117,6 +117,19 @@ Deno.test("plots", async (t) => {
     assert.equal(count(/role-legend-symbol/g), 2, "one legend entry per series");
   });
 
+  await t.step("a series' colour slot picks its palette colour; without one, its place does", async () => {
+    const line = (name: string, colorSlot?: number) => ({ name, x: EPOCHS, y: [1, 2, 3, 4, 5], colorSlot });
+    const strokes = (svg: string) => [...new Set(svg.match(/stroke="#[0-9a-f]{6}"/g) ?? [])];
+    const slotted = await lineChartSvg({ title: "t", xLabel: "x", yLabel: "y", series: [line("a", 3)] });
+    const placed = await lineChartSvg({ title: "t", xLabel: "x", yLabel: "y", series: [line("a")] });
+    assert.ok(strokes(slotted).includes('stroke="#72b7b2"'), "slot 3: the palette's fourth colour");
+    assert.ok(!strokes(slotted).includes('stroke="#4c78a8"'), "not the first colour");
+    assert.ok(
+      strokes(placed).includes('stroke="#4c78a8"'),
+      "no slot: the first series takes the first colour",
+    );
+  });
+
   await t.step("a legend too long for one row wraps into columns within the chart's width", async () => {
     const series = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ name: `k8 lr0.001 seed ${i}`, x: [5, 10], y: [0.8, 0.85] }));

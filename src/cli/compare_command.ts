@@ -99,7 +99,7 @@ export async function compareCommand(dirs: readonly string[], o: CompareCliOptio
   console.log(formatCompareTable(rows));
   const png = await writePngOrSkip(paths.png, svg, { log: (line) => console.error(line) });
   const files = [paths.csv, paths.epochsCsv, paths.svg, ...(png ? [paths.png] : [])];
-  const stepped = runs.flatMap((r, i) => (r.stepsText ? [{ run: r, label: labels[i] }] : []));
+  const stepped = runs.flatMap((r, i) => (r.stepsText ? [{ run: r, label: labels[i], slot: i }] : []));
   if (stepped.length > 0) {
     for (const r of runs) {
       if (!r.stepsText) console.error(`${r.dir} has no steps.csv; it is left out of ${paths.stepsSvg}`);
@@ -108,7 +108,10 @@ export async function compareCommand(dirs: readonly string[], o: CompareCliOptio
       paths.stepsCsv,
       toCsv(stepped.flatMap(({ run, label }) => run.stepsText!.map((m) => ({ label, dir: run.dir, ...m })))),
     );
-    const stepsSvg = await compareStepsSvg(stepped.map(({ run, label }) => stepCurves(run, label)));
+    // Each run keeps the colour it has in the epoch figure.
+    const stepsSvg = await compareStepsSvg(
+      stepped.map(({ run, label, slot }) => stepCurves(run, label, slot)),
+    );
     await writeTextAtomic(paths.stepsSvg, stepsSvg);
     const stepsPng = await writePngOrSkip(paths.stepsPng, stepsSvg, { log: (line) => console.error(line) });
     files.push(paths.stepsCsv, paths.stepsSvg, ...(stepsPng ? [paths.stepsPng] : []));
@@ -395,12 +398,14 @@ function runCurves(r: RunRecord, label: string): RunCurves {
 /**
  * The stepped curves of a run with a steps.csv. A row ends at `epoch - 1 + last_step / S` epochs, where S is
  * the most steps any epoch's rows reach (every epoch has the same steps; a diverged run's last epoch is cut).
+ * `colorSlot` is the run's place among all the runs compared, the colour it has in the epoch figure.
  */
-function stepCurves(r: RunRecord, label: string): RunStepCurves {
+function stepCurves(r: RunRecord, label: string, colorSlot: number): RunStepCurves {
   const rows = r.stepsText!.map((row) => (c: string) => Number(row[c]));
   const perEpoch = Math.max(...rows.map((v) => v("last_step")));
   return {
     label,
+    colorSlot,
     x: rows.map((v) => v("epoch") - 1 + v("last_step") / perEpoch),
     trainLoss: rows.map((v) => v("train_loss")),
     trainAcc: rows.map((v) => v("train_acc")),

@@ -12,6 +12,11 @@ export interface RunLines {
   readonly x: readonly number[];
   /** (hidden layers, points): spikes per neuron per sample of each hidden layer. */
   readonly hiddenSpikes: readonly (readonly number[])[];
+  /**
+   * The run's place among all the runs compared, which picks its colour, so that it keeps the same one in
+   * the steps figure, where the runs without a steps.csv are left out; default: its place in this figure.
+   */
+  readonly colorSlot?: number;
 }
 
 /** The curves of one run from its metrics.csv (hidden spikes on the test split), x the epoch. */
@@ -79,7 +84,12 @@ async function runPanelsSvg<R extends RunLines>(
   xLabel: string,
   panels: readonly RunPanel<R>[],
 ): Promise<string> {
-  const line = (r: R, y: readonly number[], name = r.label): Series => ({ name, x: [...r.x], y: [...y] });
+  const line = (r: R, y: readonly number[], name = r.label): Series => ({
+    name,
+    x: [...r.x],
+    y: [...y],
+    colorSlot: r.colorSlot,
+  });
   const series = (p: RunPanel<R>) =>
     p.y === "hidden"
       ? runs.flatMap((r) =>

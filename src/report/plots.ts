@@ -28,6 +28,11 @@ export interface Series {
    * many lines stay tellable apart by what they have in common; default: the series' own name.
    */
   group?: string;
+  /**
+   * Which palette colour the series' group takes (0 = the first), so that a line keeps its colour in a
+   * figure that leaves some of its neighbours out; default: the group's place among the chart's groups.
+   */
+  colorSlot?: number;
 }
 
 /** Options of {@link lineChartSvg}. */
@@ -149,6 +154,10 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
   // One colour and legend entry per group; each series stays its own line (the `detail` channel).
   const groupOf = (s: Series) => s.group ?? s.name;
   const names = [...new Set(opts.series.map(groupOf))];
+  const slotOf = new Map<string, number>();
+  for (const s of opts.series) {
+    if (s.colorSlot !== undefined && !slotOf.has(groupOf(s))) slotOf.set(groupOf(s), s.colorSlot);
+  }
   const okX = (x: number) => Number.isFinite(x) && (!opts.logX || x > 0);
   const points: { series: string; group: string; x: number; y: number }[] = [];
   const band: { series: string; band: string; x: number; lo: number; hi: number }[] = [];
@@ -170,7 +179,7 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
   const color = {
     field: "group",
     type: "nominal",
-    scale: { domain: names, range: names.map((_, i) => PALETTE[i % PALETTE.length]) },
+    scale: { domain: names, range: names.map((n, i) => PALETTE[(slotOf.get(n) ?? i) % PALETTE.length]) },
     legend: names.length > 0
       ? {
         title: null,

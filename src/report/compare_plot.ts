@@ -15,6 +15,7 @@ export interface RunLines {
   /**
    * The run's place among all the runs compared, which picks its colour, so that it keeps the same one in
    * the steps figure, where the runs without a steps.csv are left out; default: its place in this figure.
+   * The spike lines of a run with several hidden layers take colours by their place, one each.
    */
   readonly colorSlot?: number;
 }
@@ -84,11 +85,12 @@ async function runPanelsSvg<R extends RunLines>(
   xLabel: string,
   panels: readonly RunPanel<R>[],
 ): Promise<string> {
+  // A run's layer lines ("<label> (hidden l)") each need a colour of their own: those go by their place.
   const line = (r: R, y: readonly number[], name = r.label): Series => ({
     name,
     x: [...r.x],
     y: [...y],
-    colorSlot: r.colorSlot,
+    colorSlot: name === r.label ? r.colorSlot : undefined,
   });
   const series = (p: RunPanel<R>) =>
     p.y === "hidden"

@@ -15,7 +15,7 @@ export interface RunLines {
   /**
    * The run's place among all the runs compared, which picks its colour, so that it keeps the same one in
    * the steps figure, where the runs without a steps.csv are left out; default: its place in this figure.
-   * The spike lines of a run with several hidden layers take colours by their place, one each.
+   * Where any run has several hidden layers, the spike panel's lines take colours by their place, one each.
    */
   readonly colorSlot?: number;
 }
@@ -85,21 +85,28 @@ async function runPanelsSvg<R extends RunLines>(
   xLabel: string,
   panels: readonly RunPanel<R>[],
 ): Promise<string> {
-  // A run's layer lines ("<label> (hidden l)") each need a colour of their own: those go by their place.
-  const line = (r: R, y: readonly number[], name = r.label): Series => ({
+  const line = (r: R, y: readonly number[], name: string, colorSlot: number | undefined): Series => ({
     name,
     x: [...r.x],
     y: [...y],
-    colorSlot: name === r.label ? r.colorSlot : undefined,
+    colorSlot,
   });
+  // Layer lines ("<label> (hidden l)") each need a colour of their own, and a run's slot would be shared by
+  // them and could fall on another run's: once any run has several, the spike panel colours all by place.
+  const oneHidden = runs.every((r) => r.hiddenSpikes.length === 1);
   const series = (p: RunPanel<R>) =>
     p.y === "hidden"
       ? runs.flatMap((r) =>
         r.hiddenSpikes.map((y, l) =>
-          line(r, y, r.hiddenSpikes.length > 1 ? `${r.label} (hidden ${l + 1})` : r.label)
+          line(
+            r,
+            y,
+            r.hiddenSpikes.length > 1 ? `${r.label} (hidden ${l + 1})` : r.label,
+            oneHidden ? r.colorSlot : undefined,
+          )
         )
       )
-      : runs.map((r) => line(r, (p.y as (r: R) => readonly number[])(r)));
+      : runs.map((r) => line(r, (p.y as (r: R) => readonly number[])(r), r.label, r.colorSlot));
   return await multiPanelSvg(
     panels.map((p) => ({ title: p.title, xLabel, yLabel: p.yLabel, series: series(p) })),
   );

@@ -263,14 +263,23 @@ Deno.test(
       assert.equal(first.code, 0, first.stderr);
       const again = await cli("compare", `${tmp}/a_epochs.csv`, "--out", `${tmp}/b`);
       assert.equal(again.code, 0, again.stderr);
-      // The figures come back from the epochs by the trainer's rule; dataset and max_spikes are not in the file.
+      // The figures come back from the epochs by the trainer's rule; dataset and max_spikes, which the file
+      // does not hold, from the a.csv beside it.
+      const before = parseCsv(await Deno.readTextFile(`${tmp}/a.csv`));
+      const after = parseCsv(await Deno.readTextFile(`${tmp}/b.csv`));
+      assert.deepEqual(after, before);
+      assert.deepEqual(after.map((r) => [r.dataset, r.max_spikes]), [["yinyang", "8"], ["yinyang", "1"]]);
+      // Alone, without a table beside it, the epochs file leaves them empty.
+      await Deno.mkdir(`${tmp}/alone`);
+      await Deno.copyFile(`${tmp}/a_epochs.csv`, `${tmp}/alone/a_epochs.csv`);
+      const alone = await cli("compare", `${tmp}/alone/a_epochs.csv`, "--out", `${tmp}/e`);
+      assert.equal(alone.code, 0, alone.stderr);
       const unknown = new Set(["dataset", "max_spikes"]);
       const strip = (rows: Record<string, string>[]) =>
         rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !unknown.has(k))));
-      const before = parseCsv(await Deno.readTextFile(`${tmp}/a.csv`));
-      const after = parseCsv(await Deno.readTextFile(`${tmp}/b.csv`));
-      assert.deepEqual(strip(after), strip(before));
-      assert.deepEqual(after.map((r) => [r.dataset, r.max_spikes]), [["", ""], ["", ""]]);
+      const aloneRows = parseCsv(await Deno.readTextFile(`${tmp}/e.csv`));
+      assert.deepEqual(strip(aloneRows), strip(before));
+      assert.deepEqual(aloneRows.map((r) => [r.dataset, r.max_spikes]), [["", ""], ["", ""]]);
       assert.equal(
         await Deno.readTextFile(`${tmp}/b_epochs.csv`),
         await Deno.readTextFile(`${tmp}/a_epochs.csv`),

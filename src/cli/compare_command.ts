@@ -136,7 +136,9 @@ export async function readRuns(arg: string): Promise<RunRecord[]> {
 /**
  * Reads runs back from a compare_epochs.csv (`label`, `dir`, then each run's metrics.csv columns; one row per
  * run and epoch). Their compare.csv figures come from the epochs (see {@link RunFigures}); dataset and
- * max_spikes are not in the file and stay empty.
+ * max_spikes, which the file does not hold, come from the compare.csv written beside it (`P.csv` beside
+ * `P_epochs.csv`, `compare.csv` beside `compare_epochs.csv`) where that has the run's label and directory, and
+ * stay empty otherwise.
  * @param path the CSV file
  * @param label only the run with this label; all runs, in order of first appearance, when absent
  * @throws UsageError when the file cannot be read, lacks the label/dir columns, does not hold the label, or
@@ -157,22 +159,43 @@ export async function readEpochsCsv(path: string, label?: string): Promise<RunRe
   if (label !== undefined && !labels.includes(label)) {
     throw new UsageError(`${path} has no run labelled '${label}'; it has: ${labels.join(", ")}`);
   }
+  const known = await siblingRunTable(path);
   return (label === undefined ? labels : [label]).map((l) => {
     const lines = rows.flatMap((r, k) => (r.label === l ? [k + 2] : []));
     const own = lines.map((line) => rows[line - 2]);
     const metricsText = own.map(({ label: _l, dir: _d, ...m }) => m);
     const { metrics, layers } = checkMetrics(metricsText, `${path} (run '${l}')`, lines);
+    const row = known.find((r) => r.label === l && r.dir === own[0].dir);
+    const maxSpikes = Number(row?.max_spikes);
     return {
       dir: own[0].dir,
       label: l,
       config: null,
-      figures: figuresFromEpochs(metrics, layers),
+      figures: {
+        ...figuresFromEpochs(metrics, layers),
+        dataset: row?.dataset || null,
+        max_spikes: row?.max_spikes && Number.isInteger(maxSpikes) ? maxSpikes : null,
+      },
       metrics,
       layers,
       metricsText,
       stepsText: null,
     };
   });
+}
+
+/**
+ * The rows of the compare.csv that `compare` wrote beside a compare_epochs.csv, as text; none when there is no
+ * such file or it cannot be read or parsed (the figures it would add are not needed to redraw the curves).
+ */
+async function siblingRunTable(epochsPath: string): Promise<Record<string, string>[]> {
+  const match = /^(.*?)_epochs\.csv$/.exec(epochsPath);
+  if (!match) return [];
+  try {
+    return parseCsv(await Deno.readTextFile(`${match[1]}.csv`));
+  } catch {
+    return [];
+  }
 }
 
 /** compare.csv's figures of a run known only by its epochs; the best epoch as the trainer chooses it. */

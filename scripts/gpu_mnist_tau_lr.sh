@@ -13,29 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs}/mnist-tau-lr
 budget=${BUDGET_S:-420}
-sweep=(deno run --allow-read --allow-write --allow-env --allow-sys main.ts sweep)
+source scripts/gpu_sweep_lib.sh
 run=("${sweep[@]}" --preset mnist-tau --seeds 0,1,2 --device gpu --quiet)
 mkdir -p "$out"
-
-# shards NAME N ARGS...: N shards of one sweep side by side, each logging to NAME/shardI.log.
-shards() {
-  local name=$1 n=$2
-  shift 2
-  mkdir -p "$out/$name"
-  for ((i = 0; i < n; i++)); do
-    "${run[@]}" "$@" --shard "$i/$n" --out "$out/$name/shard$i" >"$out/$name/shard$i.log" 2>&1 &
-  done
-}
-
-# merge NAME: one sweep of the shards that finished, with its summary in NAME.txt; a shard whose log does
-# not end in its summary shows its last lines.
-merge() {
-  local log
-  for log in "$out/$1"/shard*.log; do
-    grep -q '^files: ' "$log" || { echo "$log did not finish:"; tail -n 5 "$log"; }
-  done
-  "${sweep[@]}" --merge "$out/$1"/shard*/ --out "$out/$1-all" | tee "$out/$1.txt" || true
-}
 
 echo "part 1: lr 1e-3 over tau 2..40, the default rate at tau 40"
 shards lr1e-3 10 --taus 2,5,10,20,40 --lrs 0.001 "$@"

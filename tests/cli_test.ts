@@ -13,6 +13,7 @@ import { trainConfigFromOptions } from "../src/cli/train_command.ts";
 import { sweepConfigFromOptions } from "../src/cli/sweep_command.ts";
 import { SWEEP_PRESETS } from "../src/train/sweep.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
+import { configDifference } from "../src/train/checkpoint.ts";
 import { loadDataset } from "../src/data/dataset.ts";
 import { assertUserError, CAN_RUN, cli, cliCommand, exists } from "./cli_helpers.ts";
 
@@ -87,6 +88,31 @@ Deno.test("train options override the dataset defaults field by field", () => {
   assert.equal("augment_flip" in base, false);
   assert.equal(trainConfigFromOptions(base, { augmentFlip: true }).augment_flip, true);
   assert.equal(trainConfigFromOptions(base, { augmentFlip: false }).augment_flip, false);
+});
+
+Deno.test("a run made under earlier defaults resumes when its settings are spelled out, off ones included", () => {
+  const fashion = defaultTrainConfig("fashion-mnist");
+  assert.deepEqual(
+    [fashion.neuron.tau_m, fashion.neuron.tau_s, fashion.loss.tau0, fashion.lr_warmup_steps],
+    [10, 10, 0.25, 860],
+  );
+  // The Fashion-MNIST defaults before tau 10: no warm-up field at all, as their checkpoints hold them.
+  const { lr_warmup_steps: _, ...earlier } = {
+    ...fashion,
+    neuron: { ...fashion.neuron, tau_m: 5, tau_s: 5 },
+    loss: { ...fashion.loss, tau0: 0.5 },
+  };
+  assert.match(String(configDifference(earlier, fashion)), /^loss\.tau0 \(was 0\.5, now 0\.25\)$/);
+  const spelled = trainConfigFromOptions(fashion, { tau: 5, tau0: 0.5, lrWarmup: 0, workers: 1, epochs: 30 });
+  assert.equal(spelled.lr_warmup_steps, 0);
+  assert.equal(configDifference(earlier, spelled), null, "an off setting written out equals one left out");
+  assert.match(String(configDifference(earlier, { ...spelled, lr_warmup_steps: 1 })), /^lr_warmup_steps/);
+  // The same holds for the other settings that are off when absent, and nothing else is waved through.
+  const offs = { ...earlier, weight_decay: 0, augment_shift: 0, augment_flip: false };
+  assert.equal(configDifference(earlier, { ...offs, loss: { ...earlier.loss, t_ref_weight: 0 } }), null);
+  assert.match(String(configDifference(earlier, { ...offs, weight_decay: 1e-4 })), /^weight_decay/);
+  assert.match(String(configDifference(earlier, { ...offs, augment_flip: true })), /^augment_flip/);
+  assert.match(String(configDifference(earlier, { ...earlier, seed: 1 })), /^seed/);
 });
 
 Deno.test("sweep options: preset, overrides, defaults, contradictions", () => {

@@ -131,7 +131,31 @@ export function configDifference(saved: TrainConfig, current: TrainConfig): stri
     delete a[k];
     delete b[k];
   }
-  return firstDifference(a, b, "");
+  return firstDifference(withoutOffFields(a), withoutOffFields(b), "");
+}
+
+/**
+ * Optional settings whose absence means off, with their off value: a configuration that spells one out as off
+ * (`--lr-warmup 0` against a dataset default that warms up, to resume a run made before) computes the same as
+ * one that leaves it out.
+ */
+const OFF_VALUES: Record<string, unknown> = {
+  lr_warmup_steps: 0,
+  weight_decay: 0,
+  augment_shift: 0,
+  augment_flip: false,
+};
+const LOSS_OFF_VALUES: Record<string, unknown> = { t_ref_weight: 0 };
+
+function withoutOffFields(c: Record<string, unknown>): Record<string, unknown> {
+  const drop = (o: Record<string, unknown>, off: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([k, v]) => !(k in off && off[k] === v)));
+  const out = drop(c, OFF_VALUES);
+  const loss = c.loss;
+  if (typeof loss === "object" && loss !== null) {
+    out.loss = drop(loss as Record<string, unknown>, LOSS_OFF_VALUES);
+  }
+  return out;
 }
 
 function firstDifference(a: unknown, b: unknown, path: string): string | null {

@@ -18,6 +18,8 @@ interface DatasetDefaults {
   readonly batch_size: number;
   readonly lr: number;
   readonly lr_decay: number;
+  /** Steps of linear learning-rate warm-up at the start of the run (TrainConfig.lr_warmup_steps); 0 = off. */
+  readonly lr_warmup_steps: number;
   /** Temperature of the first-spike readout (LossConfig.tau0), e.g. 0.5. */
   readonly tau0: number;
   /** Images moved by up to this many pixels in training (TrainConfig.augment_shift); 0 = off. */
@@ -40,6 +42,7 @@ const TABLE: Record<DatasetName, DatasetDefaults> = {
     batch_size: 32,
     lr: 1e-3,
     lr_decay: 0.95,
+    lr_warmup_steps: 0,
     tau0: 0.1,
     augment_shift: 0,
     tau_m: DEFAULT_NEURON.tau_m,
@@ -67,11 +70,16 @@ const TABLE: Record<DatasetName, DatasetDefaults> = {
     batch_size: 64,
     lr: 3e-3,
     lr_decay: 0.9,
+    lr_warmup_steps: 0,
     tau0: 0.5,
     augment_shift: 1,
     tau_m: 10,
     tau_s: 10,
   },
+  // Tied tau_m = tau_s = 10, a sharper readout (tau0 0.25) and one epoch of warm-up (860 steps of batch 64,
+  // which kept the slow-membrane runs from falling silent early), 20 epochs on the CPU: 88.12 ± 0.25% at the
+  // best of the first 15 epochs against 86.61 ± 0.27% for tau 5 and tau0 0.5, ahead at each of 3 seeds
+  // (README, "Results"). After 5 epochs the two were level; the gain comes in the later epochs.
   "fashion-mnist": {
     hidden: [800],
     t_in: 5,
@@ -79,10 +87,11 @@ const TABLE: Record<DatasetName, DatasetDefaults> = {
     batch_size: 64,
     lr: 3e-3,
     lr_decay: 0.9,
-    tau0: 0.5,
+    lr_warmup_steps: 860,
+    tau0: 0.25,
     augment_shift: 0,
-    tau_m: DEFAULT_NEURON.tau_m,
-    tau_s: DEFAULT_NEURON.tau_s,
+    tau_m: 10,
+    tau_s: 10,
   },
 };
 
@@ -110,7 +119,8 @@ export function defaultTrainConfig(dataset: DatasetName): TrainConfig {
     batch_size: row.batch_size,
     lr: row.lr,
     lr_decay: row.lr_decay,
-    // Left out when off, so that checkpoints from before the option existed still resume.
+    // Left out when off, so that checkpoints from before the options existed still resume.
+    ...(row.lr_warmup_steps > 0 ? { lr_warmup_steps: row.lr_warmup_steps } : {}),
     ...(row.augment_shift > 0 ? { augment_shift: row.augment_shift } : {}),
     seed: 0,
     device: "auto",

@@ -394,7 +394,12 @@ Deno.test("a checkpoint from another configuration is refused", async () => {
   const ck = await Deno.readTextFile(`${out}/checkpoint.json`);
   await assert.rejects(
     train({ ...TINY, epochs: 2, lr: TINY.lr * 2 }, { out, resume: true, reporter: recorder().reporter }),
-    (e) => e instanceof TrainingError && e.exitCode === 2 && /another configuration: lr/.test(e.message),
+    (e) =>
+      e instanceof TrainingError && e.exitCode === 2 &&
+      /another configuration: lr \(was [0-9.e-]+, now [0-9.e-]+\); give the run's own settings/.test(
+        e.message,
+      ) &&
+      !e.message.includes("\n"),
   );
   await assert.rejects(
     train({ ...TINY, neuron: { ...TINY.neuron, max_spikes: 1 } }, {

@@ -131,13 +131,13 @@ export function configDifference(saved: TrainConfig, current: TrainConfig): stri
     delete a[k];
     delete b[k];
   }
-  return firstDifference(withoutOffFields(a), withoutOffFields(b), "");
+  return firstDifference(withOffValues(a), withOffValues(b), "");
 }
 
 /**
  * Optional settings whose absence means off, with their off value: a configuration that spells one out as off
  * (`--lr-warmup 0` against a dataset default that warms up, to resume a run made before) computes the same as
- * one that leaves it out.
+ * one that leaves it out, and a difference names the off value rather than "undefined".
  */
 const OFF_VALUES: Record<string, unknown> = {
   lr_warmup_steps: 0,
@@ -147,14 +147,9 @@ const OFF_VALUES: Record<string, unknown> = {
 };
 const LOSS_OFF_VALUES: Record<string, unknown> = { t_ref_weight: 0 };
 
-function withoutOffFields(c: Record<string, unknown>): Record<string, unknown> {
-  const drop = (o: Record<string, unknown>, off: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(o).filter(([k, v]) => !(k in off && off[k] === v)));
-  const out = drop(c, OFF_VALUES);
-  const loss = c.loss;
-  if (typeof loss === "object" && loss !== null) {
-    out.loss = drop(loss as Record<string, unknown>, LOSS_OFF_VALUES);
-  }
+function withOffValues(c: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...OFF_VALUES, ...c };
+  if (typeof c.loss === "object" && c.loss !== null) out.loss = { ...LOSS_OFF_VALUES, ...c.loss };
   return out;
 }
 

@@ -450,7 +450,13 @@ async function startingPoint(config: TrainConfig, opts: TrainOptions): Promise<C
   const ck = await readCheckpoint(out);
   if (!ck) return null;
   const diff = configDifference(ck.config, config);
-  if (diff) throw new TrainingError(`checkpoint in ${out} was made with another configuration: ${diff}`);
+  if (diff) {
+    // Most often a default that changed since the run began (Fashion-MNIST's on 2026-12-06): say how to go on.
+    throw new TrainingError(
+      `checkpoint in ${out} was made with another configuration: ${diff}; ` +
+        `give the run's own settings as options (config in ${out}/checkpoint.json) or choose another --out`,
+    );
+  }
   if (ck.epoch > config.epochs) {
     throw new TrainingError(
       `checkpoint in ${out} has ${ck.epoch} epochs done, more than the ${config.epochs} asked for`,

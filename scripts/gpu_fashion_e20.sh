@@ -8,9 +8,9 @@
 # CPU runs continued to 20 epochs in docs/RESULTS.md and the Fashion-MNIST defaults since; 6 runs), always
 # runs. Part 2, the readout of the earlier defaults (`--tau0 0.5`, no warm-up; 6 runs), runs only while
 # BUDGET_S (default 420) seconds have not passed, so that a 15-minute device session keeps time for start-up
-# and the copy back. Each sweep resumes from its checkpoints
-# when run again. Extra arguments go to every sweep: `bash scripts/gpu_fashion_e20.sh --device cpu --epochs 1
-# --limit-train 200 --limit-test 100 --hidden 20` is the smoke test on a CPU.
+# and the copy back. Each sweep resumes from its checkpoints when run again. Extra arguments go to every sweep:
+# `bash scripts/gpu_fashion_e20.sh --device cpu --epochs 1 --limit-train 200 --limit-test 100 --hidden 20` is
+# the smoke test on a CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs}/fashion-e20

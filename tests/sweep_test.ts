@@ -232,6 +232,11 @@ Deno.test("presets: the tau sweep compares multi-spike with single-spike over se
   }
 });
 
+Deno.test("presets: mnist-tau keeps the schedule and readout of its published grid when the defaults move", () => {
+  const base = SWEEP_PRESETS["mnist-tau"].base;
+  assert.deepEqual([base.epochs, base.batch_size, base.loss.tau0, base.augment_shift], [5, 64, 0.5, 1]);
+});
+
 Deno.test("a tiny sweep: shards, resumption, merge", async () => {
   const root = await Deno.makeTempDir({ prefix: "multispike_sweep_test_" });
   const [a, b, merged] = [`${root}/a`, `${root}/b`, `${root}/merged`];

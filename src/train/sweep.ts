@@ -36,6 +36,8 @@ export interface SweepPreset extends Omit<SweepConfig, "out" | "shard"> {
   readonly description: string;
 }
 
+const MNIST_DEFAULTS = defaultTrainConfig("mnist");
+
 /**
  * The presets. "yinyang-tau" is what `deno task sweep-tau` runs: the paper's question (does test accuracy
  * have an optimum over the time constant for multi-spike networks, and not for single-spike ones?) on
@@ -67,12 +69,7 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = Object.freez
       seeds: [0, 1, 2],
       // The schedule and readout the preset's published runs had (docs/RESULTS.md, on the GPU), not today's
       // MNIST defaults, so that the same command gives the same grid.
-      base: {
-        ...defaultTrainConfig("mnist"),
-        epochs: 5,
-        batch_size: 64,
-        loss: { ...defaultTrainConfig("mnist").loss, tau0: 0.5 },
-      },
+      base: { ...MNIST_DEFAULTS, epochs: 5, batch_size: 64, loss: { ...MNIST_DEFAULTS.loss, tau0: 0.5 } },
     },
   } satisfies Record<string, SweepPreset>,
 );

@@ -451,7 +451,8 @@ async function startingPoint(config: TrainConfig, opts: TrainOptions): Promise<C
   if (!ck) return null;
   const diff = configDifference(ck.config, config);
   if (diff) {
-    // Most often a default that changed since the run began (Fashion-MNIST's on 2026-12-06): say how to go on.
+    // Most often a dataset default that changed since the run began (both image sets' on 2026-12-06): say how
+    // to go on.
     throw new TrainingError(
       `checkpoint in ${out} was made with another configuration: ${diff}; ` +
         `give the run's own settings as options (config in ${out}/checkpoint.json) or choose another --out`,

@@ -64,9 +64,9 @@ const TABLE: Record<DatasetName, DatasetDefaults> = {
   // over the 10 default epochs and 3 seeds on the CPU: multi-spike 97.86% against 97.55% with tau_m 5 (ahead
   // at every seed), single-spike 97.75% against 97.63% (ahead at 2 of 3 seeds, on validation at all 3).
   // Then 20 epochs (98.11% over 3 seeds against 97.86% for 10), batch 32 (98.22%) and a sharper readout,
-  // tau0 0.25 (98.46 ± 0.17%, ahead of tau0 0.5 at every seed; tau0 0.1: 98.32% at seed 0), multi-spike;
-  // single-spike at the same settings 98.41 ± 0.12%, level (README, "Results"). The runs take twice as long as
-  // the 10 epochs of before.
+  // tau0 0.25 (98.46 ± 0.17% over 3 seeds, ahead of tau0 0.5 at every seed; tau0 0.1: 98.32% at seed 0;
+  // 98.40 ± 0.15% over 5 seeds), multi-spike; single-spike at the same settings 98.36 ± 0.12% over 5 seeds,
+  // level (README, "Results"). The runs take twice as long as the 10 epochs of before.
   mnist: {
     hidden: [800],
     t_in: 5,

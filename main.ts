@@ -115,6 +115,7 @@ export function buildProgram() {
     .addOption(new Option("--device <device>", "auto: a hardware GPU if any, else the CPU").choices(DEVICES))
     .addOption(workersOption())
     .addOption(T.limitTrain())
+    .addOption(T.validationSize())
     .addOption(limitTestOption())
     .option("--resume", "continue from the checkpoint in --out")
     .option(
@@ -194,6 +195,7 @@ export function buildProgram() {
     .addOption(T.tRefWeight())
     .addOption(T.tRef())
     .addOption(T.limitTrain())
+    .addOption(T.validationSize())
     .addOption(limitTestOption())
     .addOption(new Option("--device <device>", "engine").choices(DEVICES))
     .addOption(workersOption())

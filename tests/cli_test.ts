@@ -88,6 +88,9 @@ Deno.test("train options override the dataset defaults field by field", () => {
   assert.equal("augment_flip" in base, false);
   assert.equal(trainConfigFromOptions(base, { augmentFlip: true }).augment_flip, true);
   assert.equal(trainConfigFromOptions(base, { augmentFlip: false }).augment_flip, false);
+  // The dataset's own validation split unless asked for, so that older checkpoints resume.
+  assert.equal("validation_size" in base, false);
+  assert.equal(trainConfigFromOptions(base, { validationSize: 0 }).validation_size, 0);
 });
 
 Deno.test("a run made under earlier defaults resumes when its settings are spelled out, off ones included", () => {
@@ -157,6 +160,13 @@ Deno.test("sweep options: preset, overrides, defaults, contradictions", () => {
   );
   const rates = sweepConfigFromOptions({ dataset: "yinyang", taus: [3], lrs: [0.001, 0.003], out: "o" });
   assert.deepEqual(rates.lrs, [0.001, 0.003]);
+  assert.throws(
+    () =>
+      sweepConfigFromOptions({ dataset: "yinyang", taus: [3], lrs: [0.001], validationSize: 0, out: "o" }),
+    /--lrs chooses each tau's rate on validation accuracy; it cannot go with --validation-size 0/,
+  );
+  const whole = sweepConfigFromOptions({ dataset: "yinyang", taus: [3], validationSize: 0, out: "o" });
+  assert.equal(whole.base.validation_size, 0);
   assert.equal(own.lrs, undefined, "no --lrs: no learning-rate axis");
   assert.throws(
     () => sweepConfigFromOptions({ dataset: "yinyang", taus: [3], lr: 0.01, lrs: [0.001], out: "o" }),
@@ -266,6 +276,7 @@ Deno.test("bad option values: one line, exit 2", { ignore: !CAN_RUN }, async (t)
     [["train", "--out", "x", "--lr-decay", "1.5"], /--lr-decay.*\(0, 1\]/],
     [["train", "--out", "x", "--augment-shift", "1.5"], /--augment-shift.*not an integer/],
     [["train", "--out", "x", "--weight-decay", "-1"], /--weight-decay/],
+    [["train", "--out", "x", "--validation-size", "-5"], /--validation-size.*>= 0/],
     [["train", "--out", "x", "--epochs", "Infinity"], /--epochs/],
     [["train", "--out", "x", "--tau", "1", "--tau-m", "2"], /--tau.*cannot be used with.*--tau-m/],
     [["train", "--out", "x", "--device", "tpu"], /--device.*Allowed choices are auto, gpu, cpu/],

@@ -3,7 +3,7 @@
  * them) compared through the command line, the default labels, and the errors for bad directories and flags.
  */
 import assert from "node:assert/strict";
-import { defaultLabels, readRunDir } from "../src/cli/compare_command.ts";
+import { compareRows, defaultLabels, formatCompareTable, readRunDir } from "../src/cli/compare_command.ts";
 import { UsageError } from "../src/cli/errors.ts";
 import { parseCsv, toCsv } from "../src/report/csv.ts";
 import { assertUserError, CAN_RUN, cli, exists } from "./cli_helpers.ts";
@@ -337,6 +337,28 @@ Deno.test("default labels: the config fields that differ, else the directory nam
       assert.deepEqual(defaultLabels([multi, twin]), [`${tmp}/k8`, `${tmp}/twin/k8`]);
       assert.deepEqual(defaultLabels([multi, multi]), [`${tmp}/k8`, `${tmp}/k8 (2)`]);
     });
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("a run without a validation split reads with NaN validation accuracy and prints it as -", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "multispike_compare_" });
+  try {
+    const dir = `${tmp}/noval`;
+    await Deno.mkdir(dir);
+    // As the trainer writes them: NaN in metrics.csv, null (JSON's NaN) in summary.json.
+    await Deno.writeTextFile(
+      `${dir}/summary.json`,
+      JSON.stringify({ ...summaryOf(MULTI), best_val_accuracy: null }),
+    );
+    const rows = parseCsv(metricsOf(MULTI)).map((r) => ({ ...r, val_loss: "NaN", val_acc: "NaN" }));
+    await Deno.writeTextFile(`${dir}/metrics.csv`, toCsv(rows));
+    const run = await readRunDir(dir);
+    assert.ok(Number.isNaN(run.figures.best_val_acc));
+    assert.equal(run.figures.test_acc_at_best_val, MULTI.testAcc[1]);
+    const table = formatCompareTable(compareRows([run], ["no validation"]));
+    assert.match(table.split("\n")[1], /^no validation\s+\S+\s+yinyang\s+8\s+3\s+2\s+-\s+0\.7200/);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -246,6 +246,35 @@ Deno.test("split sizes: 55000/5000/10000, limits shrink train, validation and te
   assert.deepEqual(splitSizes(60000, 10000, 1, 1), { train: 1, validation: 100, test: 1 });
 });
 
+Deno.test("split sizes: a validation size given replaces the default, 0 trains on every image", () => {
+  assert.deepEqual(splitSizes(60000, 10000, 0, 0, 0), { train: 60000, validation: 0, test: 10000 });
+  assert.deepEqual(splitSizes(60000, 10000, 0, 0, 10000), { train: 50000, validation: 10000, test: 10000 });
+  // A limit shrinks train only: the validation size asked for stays.
+  assert.deepEqual(splitSizes(60000, 10000, 1000, 0, 5000), { train: 1000, validation: 5000, test: 10000 });
+});
+
+Deno.test("validation size: mnist and yinyang splits, and the errors of a size that leaves nothing", async () => {
+  const all = await loadDataset("mnist", { validationSize: 0, limitTest: 10 });
+  assert.deepEqual([all.train.size, all.validation.size], [60000, 0]);
+  const rawLabels = parseIdxLabels(await readIdxBytes(join(MNIST_DIR, "train-labels-idx1-ubyte")), "x", 10);
+  assert.deepEqual(all.train.labels, rawLabels);
+  const tenK = await loadDataset("mnist", { validationSize: 10000, limitTest: 10 });
+  assert.deepEqual([tenK.train.size, tenK.validation.size], [50000, 10000]);
+  assert.deepEqual(tenK.validation.labels, rawLabels.subarray(50000));
+  const yy = await loadDataset("yinyang", { validationSize: 0 });
+  assert.deepEqual([yy.train.size, yy.validation.size, yy.test.size], [5000, 0, 1000]);
+  // The other splits are those of the default: the validation points come from a stream of their own.
+  const yyDefault = await loadDataset("yinyang");
+  assert.deepEqual(yy.train.labels, yyDefault.train.labels);
+  assert.deepEqual(yy.test.labels, yyDefault.test.labels);
+  assert.equal((await loadDataset("yinyang", { validationSize: 300 })).validation.size, 300);
+  await assertDatasetError(
+    loadDataset("mnist", { validationSize: 60000 }),
+    /leaves none of its 60000 images/,
+  );
+  await assertDatasetError(loadDataset("yinyang", { validationSize: 2.5 }), /validationSize must be a whole/);
+});
+
 Deno.test("mnist: splits, validation from the end of the training file", async () => {
   const d = await loadMnist();
   assert.equal(d.name, "mnist");

@@ -320,6 +320,55 @@ Deno.test("an interrupted run resumes bit-for-bit", async () => {
   for (const d of [whole, cut]) await Deno.remove(d, { recursive: true });
 });
 
+Deno.test("without a validation split the last model is kept, and the run resumes bit-for-bit", async () => {
+  const cfg: TrainConfig = { ...TINY, epochs: 3, validation_size: 0 };
+  const whole = await tempDir();
+  const { reporter, lines } = recorder();
+  const s = await train(cfg, { out: whole, resume: false, reporter, plots: false });
+  assert.equal(s.dataset.validation, 0);
+  assert.equal(s.dataset.train, 200);
+  assert.equal(s.best_epoch, 3);
+  assert.ok(Number.isNaN(s.best_val_accuracy));
+  assert.equal(s.test_accuracy, s.last_test_accuracy);
+  assert.ok(lines.some((l) => l.includes("val -")), lines.join("\n"));
+  assert.deepEqual(await modelWeights(`${whole}/model.json`), await modelWeights(`${whole}/last_model.json`));
+  const rows = parseCsvText(await Deno.readTextFile(`${whole}/metrics.csv`));
+  assert.deepEqual(rows.map((r) => [r.val_acc, r.val_loss]), [["NaN", "NaN"], ["NaN", "NaN"], [
+    "NaN",
+    "NaN",
+  ]]);
+  const summary = JSON.parse(await Deno.readTextFile(`${whole}/summary.json`));
+  assert.equal(summary.best_val_accuracy, null);
+
+  // Cut after epoch 1, then resumed: the validation figures come back from the checkpoint as NaN, not null.
+  const cut = await tempDir();
+  await train({ ...cfg, epochs: 1 }, {
+    out: cut,
+    resume: false,
+    reporter: recorder().reporter,
+    plots: false,
+  });
+  await train(cfg, { out: cut, resume: true, reporter: recorder().reporter, plots: false });
+  assert.deepEqual(await modelWeights(`${cut}/model.json`), await modelWeights(`${whole}/model.json`));
+  assert.deepEqual(
+    await Deno.readTextFile(`${cut}/metrics.csv`).then((t) =>
+      t.split("\n").map((l) => l.split(",").slice(0, 8))
+    ),
+    await Deno.readTextFile(`${whole}/metrics.csv`).then((t) =>
+      t.split("\n").map((l) => l.split(",").slice(0, 8))
+    ),
+  );
+  // The split is part of what a checkpoint was made with.
+  const other = await train({ ...cfg, epochs: 4, validation_size: undefined }, {
+    out: cut,
+    resume: true,
+    reporter: recorder().reporter,
+    plots: false,
+  }).then(() => null, (e) => e);
+  assert.ok(other instanceof TrainingError && /validation_size \(was 0/.test(other.message), String(other));
+  for (const d of [whole, cut]) await Deno.remove(d, { recursive: true });
+});
+
 Deno.test("image shifts, mirroring and weight decay change the run, and it still resumes bit-for-bit", async () => {
   const plain: TrainConfig = {
     ...defaultTrainConfig("mnist"),

@@ -64,11 +64,13 @@ export interface RunFigures {
 /** Columns of metrics.csv that `compare` needs (besides `spikes_per_neuron_l1`, `_l2`, ...). */
 const METRICS_COLUMNS = ["epoch", "val_acc", "test_acc"] as const;
 
-/** Number fields of summary.json that `compare` reads (besides config.neuron.max_spikes). */
+/**
+ * Number fields of summary.json that `compare` reads (besides config.neuron.max_spikes and best_val_accuracy,
+ * which is null for a run without a validation split).
+ */
 const SUMMARY_NUMBERS = [
   "epochs_completed",
   "best_epoch",
-  "best_val_accuracy",
   "test_accuracy",
   "last_test_accuracy",
 ] as const;
@@ -243,7 +245,8 @@ export async function readRunDir(dir: string): Promise<RunRecord> {
     max_spikes: summary.config.neuron.max_spikes,
     epochs_completed: summary.epochs_completed,
     best_epoch: summary.best_epoch,
-    best_val_acc: summary.best_val_accuracy,
+    // JSON writes the NaN of a run without a validation split as null.
+    best_val_acc: summary.best_val_accuracy ?? NaN,
     test_acc_at_best_val: summary.test_accuracy,
     last_test_acc: summary.last_test_accuracy,
     spikes_per_neuron: summary.spikes_per_neuron,
@@ -322,14 +325,14 @@ export function epochRows(runs: readonly RunRecord[], labels: readonly string[])
 
 /**
  * The rows of compare.csv as an aligned text table: accuracies with 4 decimals, spikes with 3, a missing
- * value as "-".
+ * value (or the NaN validation accuracy of a run without a validation split) as "-".
  * @param rows from {@link compareRows}
  * @returns a header line and one line per run
  */
 export function formatCompareTable(rows: readonly CsvRow[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (column: string, v: CsvValue | undefined) => {
-    if (v === null || v === undefined) return "-";
+    if (v === null || v === undefined || Number.isNaN(v)) return "-";
     if (typeof v !== "number" || Number.isInteger(v)) return String(v);
     return v.toFixed(column.startsWith("spikes") ? 3 : 4);
   };
@@ -503,6 +506,9 @@ function checkSummary(raw: unknown, dir: string): TrainSummary {
   if (typeof config?.dataset !== "string") fail("config.dataset must be a string");
   if (typeof neuron?.max_spikes !== "number") fail("config.neuron.max_spikes must be a number");
   for (const k of SUMMARY_NUMBERS) if (typeof s[k] !== "number") fail(`${k} must be a number`);
+  if (typeof s.best_val_accuracy !== "number" && s.best_val_accuracy !== null) {
+    fail("best_val_accuracy must be a number (or null without a validation split)");
+  }
   const spikes = s.spikes_per_neuron;
   if (!Array.isArray(spikes) || !spikes.every((x) => typeof x === "number")) {
     fail("spikes_per_neuron must be an array of numbers");

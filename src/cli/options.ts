@@ -84,6 +84,12 @@ export const trainingOptions = {
     new Option("--limit-train <n>", "use only the first N training samples (0 = all)").argParser(
       parseNonNegativeInt,
     ),
+  validationSize: () =>
+    new Option(
+      "--validation-size <n>",
+      "samples that validate (images: the last N of the training file; default 5000, Yin-Yang 1000); " +
+        "0 = none: train on all and keep the last epoch's model",
+    ).argParser(parseNonNegativeInt),
 } as const;
 
 /** --limit-test */

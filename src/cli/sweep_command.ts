@@ -78,6 +78,11 @@ export function sweepConfigFromOptions(o: SweepCliOptions): SweepConfig {
   // overrides the base.
   const { maxSpikes: _grid, lrs: _lrs, ...overrides } = o;
   const base = trainConfigFromOptions(preset?.base ?? defaultTrainConfig(dataset), overrides);
+  if ((o.lrs ?? preset?.lrs) !== undefined && base.validation_size === 0) {
+    throw new UsageError(
+      "--lrs chooses each tau's rate on validation accuracy; it cannot go with --validation-size 0",
+    );
+  }
   return {
     dataset,
     taus,

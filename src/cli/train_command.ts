@@ -43,6 +43,7 @@ export interface TrainCliOptions {
   readonly device?: DeviceChoice;
   readonly workers?: number;
   readonly limitTrain?: number;
+  readonly validationSize?: number;
   readonly limitTest?: number;
   readonly resume?: boolean;
   /** Steps per row of steps.csv; 0 = none. */
@@ -102,6 +103,8 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     device: o.device ?? base.device,
     limit_train: o.limitTrain ?? base.limit_train,
     limit_test: o.limitTest ?? base.limit_test,
+    // Absent means the dataset's own split; left out when not asked for, so that older checkpoints resume.
+    ...(o.validationSize !== undefined ? { validation_size: o.validationSize } : {}),
     workers: o.workers ?? base.workers,
   });
 }
@@ -128,10 +131,11 @@ export async function trainCommand(o: TrainCliOptions, argv: readonly string[]):
     return EXIT_INTERRUPTED;
   }
   const s = outcome.value;
+  const kept = Number.isNaN(s.best_val_accuracy)
+    ? `no validation split: the model of the last epoch, ${s.best_epoch}`
+    : `best validation epoch ${s.best_epoch} of ${s.epochs_completed}`;
   console.log(
-    `test accuracy ${
-      s.test_accuracy.toFixed(4)
-    } (best validation epoch ${s.best_epoch} of ${s.epochs_completed}); ` +
+    `test accuracy ${s.test_accuracy.toFixed(4)} (${kept}); ` +
       `spikes per neuron ${
         s.spikes_per_neuron.map((x) => x.toFixed(2)).join(", ")
       }; model: ${o.out}/model.json`,

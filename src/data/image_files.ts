@@ -28,21 +28,23 @@ export interface SplitSizes {
 
 /**
  * The split sizes for a training file of `trainTotal` samples and a test file of `testTotal`.
- * Validation is the last min(5000, trainTotal/10) training samples, or with `limitTrain` set
- * min(that, max(100, limitTrain/10)) so that a short run does not spend its time validating;
- * train is the first `limitTrain` of the rest, test the first `limitTest`.
+ * Validation is the last `validationSize` training samples when that is given (0: none, train on all), else
+ * min(5000, trainTotal/10), or with `limitTrain` set min(that, max(100, limitTrain/10)) so that a short run
+ * does not spend its time validating; train is the first `limitTrain` of the rest, test the first `limitTest`.
  * @param limitTrain 0 or undefined: no limit
  * @param limitTest 0 or undefined: no limit
+ * @param validationSize undefined: the default above
  */
 export function splitSizes(
   trainTotal: number,
   testTotal: number,
   limitTrain?: number,
   limitTest?: number,
-  fullValidation = FULL_VALIDATION,
+  validationSize?: number,
 ): SplitSizes {
-  let validation = Math.min(fullValidation, Math.floor(trainTotal / 10));
+  let validation = Math.min(FULL_VALIDATION, Math.floor(trainTotal / 10));
   if (limitTrain) validation = Math.min(validation, Math.max(100, Math.floor(limitTrain / 10)));
+  if (validationSize !== undefined) validation = validationSize;
   const rest = trainTotal - validation;
   return {
     train: limitTrain ? Math.min(limitTrain, rest) : rest,
@@ -88,13 +90,16 @@ export interface ImageSplits {
  * @param classes labels must lie in 0 .. classes-1
  * @param limitTrain first N training samples (0: all)
  * @param limitTest first N test samples (0: all)
- * @throws DatasetError naming the file when one is missing or malformed, or when files disagree
+ * @param validationSize the last N training samples validate (undefined: the default of `splitSizes`)
+ * @throws DatasetError naming the file when one is missing or malformed, or when files disagree or leave no
+ *   training images
  */
 export async function readImageSplits(
   dir: string,
   classes: number,
   limitTrain?: number,
   limitTest?: number,
+  validationSize?: number,
 ): Promise<ImageSplits> {
   const paths: Record<keyof typeof IDX_FILES, string> = { ...IDX_FILES };
   for (const key of Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[]) {
@@ -123,8 +128,13 @@ export async function readImageSplits(
     );
   }
   const d = trainImages.rows * trainImages.cols;
-  const n = splitSizes(trainImages.count, testImages.count, limitTrain, limitTest);
+  const n = splitSizes(trainImages.count, testImages.count, limitTrain, limitTest, validationSize);
   const total = trainImages.count;
+  if (validationSize !== undefined && validationSize >= total) {
+    throw new DatasetError(
+      `${paths.trainImages}: a validation split of ${validationSize} leaves none of its ${total} images to train on`,
+    );
+  }
   if (n.train <= 0) throw new DatasetError(`${paths.trainImages}: only ${total} images, too few to split`);
   const v0 = total - n.validation;
   return {

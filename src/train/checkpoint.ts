@@ -114,7 +114,10 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
         weights: arrays(best.weights, "best"),
       }
       : null,
-    metrics: (raw.metrics as MetricsRow[]) ?? [],
+    // JSON writes NaN (the validation figures of a run without a validation split) as null.
+    metrics: ((raw.metrics as Record<string, number | null>[]) ?? []).map((row) =>
+      Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? NaN]))
+    ) as unknown as MetricsRow[],
     seconds: (raw.seconds as number) ?? 0,
     startedAt: String(raw.started_at ?? ""),
   };

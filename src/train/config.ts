@@ -52,6 +52,12 @@ export interface TrainConfig {
   readonly limit_train: number;
   /** Use only the first N test samples (0 = all). */
   readonly limit_test: number;
+  /**
+   * Samples that validate (absent = the dataset's own: the last 5,000 training images, 1,000 generated
+   * Yin-Yang points). 0 = none: every training image trains and the last epoch's model is kept, the protocol
+   * of papers that train on all 60,000 images and report the final network.
+   */
+  readonly validation_size?: number;
   /** CPU worker threads (0 = one per core, 1 = main thread only). */
   readonly workers: number;
 }

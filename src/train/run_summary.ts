@@ -43,8 +43,12 @@ export interface TrainSummary {
   /** Epochs finished (equals config.epochs for a completed run). */
   readonly epochs_completed: number;
   readonly completed: boolean;
-  /** 1-based epoch of the best validation accuracy; model.json holds its weights. */
+  /**
+   * 1-based epoch of the best validation accuracy (the last epoch without a validation split); model.json
+   * holds its weights.
+   */
   readonly best_epoch: number;
+  /** NaN (null in summary.json) without a validation split. */
   readonly best_val_accuracy: number;
   /** Test accuracy of model.json (the best-validation model). */
   readonly test_accuracy: number;

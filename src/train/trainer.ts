@@ -93,6 +93,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     dataDir: config.data_dir,
     limitTrain: config.limit_train,
     limitTest: config.limit_test,
+    validationSize: config.validation_size,
   });
   const sizes = [data.inputSize, ...config.hidden, data.classes];
   const augment = augmentOption(config);

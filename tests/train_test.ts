@@ -348,6 +348,11 @@ Deno.test("without a validation split the last model is kept, and the run resume
     reporter: recorder().reporter,
     plots: false,
   });
+  assert.equal(
+    (await readCheckpoint(cut))!.best!.valAccuracy,
+    Infinity,
+    "the best-model key, not JSON's null",
+  );
   await train(cfg, { out: cut, resume: true, reporter: recorder().reporter, plots: false });
   assert.deepEqual(await modelWeights(`${cut}/model.json`), await modelWeights(`${whole}/model.json`));
   assert.deepEqual(

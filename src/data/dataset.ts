@@ -94,16 +94,12 @@ export async function loadDataset(name: DatasetName, opts: LoadOptions = {}): Pr
 }
 
 function checkLimit(what: string, n: number | undefined): number {
-  if (n === undefined) return 0;
-  if (!(Number.isSafeInteger(n) && n >= 0)) {
-    throw new DatasetError(`${what} must be a whole number >= 0 (0: no limit), got ${n}`);
-  }
-  return n;
+  return n === undefined ? 0 : checkCount(what, n, " (0: no limit)");
 }
 
-function checkCount(what: string, n: number): number {
+function checkCount(what: string, n: number, meaningOfZero = ""): number {
   if (!(Number.isSafeInteger(n) && n >= 0)) {
-    throw new DatasetError(`${what} must be a whole number >= 0, got ${n}`);
+    throw new DatasetError(`${what} must be a whole number >= 0${meaningOfZero}, got ${n}`);
   }
   return n;
 }

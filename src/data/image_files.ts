@@ -130,12 +130,14 @@ export async function readImageSplits(
   const d = trainImages.rows * trainImages.cols;
   const n = splitSizes(trainImages.count, testImages.count, limitTrain, limitTest, validationSize);
   const total = trainImages.count;
-  if (validationSize !== undefined && validationSize >= total) {
+  if (n.train <= 0) {
+    // With a validation size given, that alone leaves nothing to train on; else the file is too small.
     throw new DatasetError(
-      `${paths.trainImages}: a validation split of ${validationSize} leaves none of its ${total} images to train on`,
+      validationSize !== undefined
+        ? `${paths.trainImages}: a validation split of ${validationSize} leaves none of its ${total} images to train on`
+        : `${paths.trainImages}: only ${total} images, too few to split`,
     );
   }
-  if (n.train <= 0) throw new DatasetError(`${paths.trainImages}: only ${total} images, too few to split`);
   const v0 = total - n.validation;
   return {
     inputSize: d,

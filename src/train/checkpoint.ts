@@ -110,7 +110,8 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
     best: best
       ? {
         epoch: best.epoch as number,
-        valAccuracy: best.val_accuracy as number,
+        // JSON writes the Infinity key of a run without a validation split (`bestKey`) as null.
+        valAccuracy: (best.val_accuracy as number | null) ?? Infinity,
         weights: arrays(best.weights, "best"),
       }
       : null,

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { compareRows, defaultLabels, formatCompareTable, readRunDir } from "../src/cli/compare_command.ts";
 import { UsageError } from "../src/cli/errors.ts";
 import { parseCsv, toCsv } from "../src/report/csv.ts";
+import { compareSvg } from "../src/report/compare_plot.ts";
 import { assertUserError, CAN_RUN, cli, exists } from "./cli_helpers.ts";
 
 /** What a fake run differs in; the rest is a Yin-Yang 5-8-3 run of 3 epochs. */
@@ -362,6 +363,23 @@ Deno.test("a run without a validation split reads with NaN validation accuracy a
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("the figure leaves out the validation panel only when no run has a validation split", async () => {
+  const run = (label: string, valAcc: number[]) => ({
+    label,
+    x: [1, 2],
+    hiddenSpikes: [[1.5, 2]],
+    testAcc: [0.9, 0.95],
+    valAcc,
+  });
+  const noValidation = await compareSvg([run("all images", [NaN, NaN])]);
+  assert.ok(
+    noValidation.includes("Test accuracy") && noValidation.includes("Hidden-layer spikes per neuron"),
+  );
+  assert.ok(!noValidation.includes("Validation accuracy"), "no empty validation panel");
+  const mixed = await compareSvg([run("all images", [NaN, NaN]), run("55k images", [0.91, 0.96])]);
+  assert.ok(mixed.includes("Validation accuracy"), "one run with a split keeps the panel");
 });
 
 Deno.test("malformed run directories are refused with a UsageError naming the file", async (t) => {

@@ -31,16 +31,25 @@ export interface RunCurves extends RunLines {
 /**
  * Three panels: test accuracy, validation accuracy and hidden-layer spikes per neuron against epoch, one
  * line per run (in the same colour in every panel while each run has one hidden layer). A run with several
- * hidden layers gets one spike line per layer, named "<label> (hidden l)".
+ * hidden layers gets one spike line per layer, named "<label> (hidden l)". The validation panel is left out
+ * when no run has a validation split (`train --validation-size 0`: NaN in every epoch), where it would be empty.
  * @param runs the runs, drawn and coloured in this order; their labels must be distinct
  * @returns SVG text
  */
 export async function compareSvg(runs: readonly RunCurves[]): Promise<string> {
-  return await runPanelsSvg(runs, "epoch", [
-    { title: "Test accuracy", yLabel: "accuracy", y: (r) => r.testAcc },
-    { title: "Validation accuracy", yLabel: "accuracy", y: (r) => r.valAcc },
-    { title: "Hidden-layer spikes per neuron (test)", yLabel: "spikes per neuron per sample", y: "hidden" },
-  ]);
+  const test: RunPanel<RunCurves> = { title: "Test accuracy", yLabel: "accuracy", y: (r) => r.testAcc };
+  const validation: RunPanel<RunCurves> = {
+    title: "Validation accuracy",
+    yLabel: "accuracy",
+    y: (r) => r.valAcc,
+  };
+  const spikes: RunPanel<RunCurves> = {
+    title: "Hidden-layer spikes per neuron (test)",
+    yLabel: "spikes per neuron per sample",
+    y: "hidden",
+  };
+  const anyValidation = runs.some((r) => r.valAcc.some(Number.isFinite));
+  return await runPanelsSvg(runs, "epoch", anyValidation ? [test, validation, spikes] : [test, spikes]);
 }
 
 /** The curves of one run from its steps.csv (hidden spikes on the training images), x the epochs done. */

@@ -130,6 +130,29 @@ Deno.test("plots", async (t) => {
     );
   });
 
+  await t.step(
+    "a series with no finite point gets no legend entry, and the others keep their colours",
+    async () => {
+      const line = (name: string, y: number[]) => ({ name, x: EPOCHS, y });
+      const strokes = (svg: string) => [...new Set(svg.match(/stroke="#[0-9a-f]{6}"/g) ?? [])];
+      const ones = [1, 2, 3, 4, 5];
+      const svg = await lineChartSvg({
+        title: "t",
+        xLabel: "x",
+        yLabel: "y",
+        // As a run without a validation split writes its curves: train, validation (all NaN), test.
+        series: [line("train", ones), line("validation", EPOCHS.map(() => NaN)), line("test", ones)],
+      });
+      assert.equal((svg.match(/role-legend-symbol/g) ?? []).length, 2, "train and test only");
+      assert.ok(!svg.includes(">validation</text>"), "no legend entry for the empty series");
+      assert.ok(!strokes(svg).includes('stroke="#f58518"'), "the second colour stays unused");
+      assert.ok(
+        strokes(svg).includes('stroke="#e45756"'),
+        "test keeps the third colour, as with validation drawn",
+      );
+    },
+  );
+
   await t.step("a legend too long for one row wraps into columns within the chart's width", async () => {
     const series = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ name: `k8 lr0.001 seed ${i}`, x: [5, 10], y: [0.8, 0.85] }));

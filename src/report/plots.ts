@@ -153,7 +153,7 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
   const height = opts.height ?? 240;
   // One colour and legend entry per group; each series stays its own line (the `detail` channel).
   const groupOf = (s: Series) => s.group ?? s.name;
-  const names = [...new Set(opts.series.map(groupOf))];
+  const groups = [...new Set(opts.series.map(groupOf))];
   const slotOf = new Map<string, number>();
   for (const s of opts.series) {
     if (s.colorSlot !== undefined && !slotOf.has(groupOf(s))) slotOf.set(groupOf(s), s.colorSlot);
@@ -171,6 +171,10 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
       }
     });
   }
+  // A group with no drawable point (the all-NaN validation curve of a run without a validation split) gets no
+  // legend entry; colours stay those of each group's place among all of them, so that no other is recoloured.
+  const drawn = new Set([...points.map((p) => p.group), ...band.map((b) => b.band)]);
+  const names = groups.filter((g) => drawn.has(g));
   const allX = points.map((p) => p.x);
   const distinctX = [...new Set(allX)].sort((a, b) => a - b);
   const integerX = allX.length > 0 && allX.every(Number.isInteger) && !opts.logX;
@@ -179,7 +183,10 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
   const color = {
     field: "group",
     type: "nominal",
-    scale: { domain: names, range: names.map((n, i) => PALETTE[(slotOf.get(n) ?? i) % PALETTE.length]) },
+    scale: {
+      domain: names,
+      range: names.map((n) => PALETTE[(slotOf.get(n) ?? groups.indexOf(n)) % PALETTE.length]),
+    },
     legend: names.length > 0
       ? {
         title: null,

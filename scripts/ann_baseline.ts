@@ -12,6 +12,8 @@
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { type DatasetName, loadDataset } from "../src/data/dataset.ts";
 import type { ImageSplit } from "../src/data/image_split.ts";
+import { shiftImages, squareSide } from "../src/data/augment.ts";
+import type { ImageBatch } from "../src/engine/engine.ts";
 import { ADAM_DEFAULTS, adamStep, newAdamState } from "../src/engine/adam.ts";
 import { Mlp } from "../src/baseline/mlp.ts";
 import { Rng } from "../src/util/rng.ts";
@@ -40,6 +42,12 @@ const opts = new Command("ann_baseline.ts")
     "rate multiplied by this after every epoch",
     number("decay", (x) => x > 0 && x <= 1),
     0.9,
+  )
+  .option(
+    "--augment-shift <px>",
+    "move each training image by up to px pixels, anew every epoch",
+    int("shift"),
+    0,
   )
   .option("--weight-decay <d>", "decoupled weight decay (AdamW)", number("weight decay", (x) => x >= 0), 0)
   .option("--seed <s>", "seed of initialisation and shuffling", int("seed"), 0)
@@ -70,15 +78,17 @@ const data = await loadDataset(opts.dataset as DatasetName, {
   validationSize: opts.validationSize,
 });
 
-/** Intensities in [0, 1] of the images at `indices`, the ANN's input (the spiking net sees t_in (1 - x)). */
-function inputs(split: ImageSplit, indices: ArrayLike<number>): Float64Array {
-  const d = split.inputSize;
-  const x = new Float64Array(indices.length * d);
-  for (let s = 0; s < indices.length; s++) {
-    const p = indices[s] * d;
-    for (let i = 0; i < d; i++) x[s * d + i] = split.pixels[p + i] / 255;
-  }
+/** Intensities x in [0, 1] of a batch of images, the ANN's input (the spiking net sees t_in (1 - x)). */
+function intensities(batch: ImageBatch): Float64Array {
+  const x = new Float64Array(batch.pixels.length);
+  const scale = batch.pixels instanceof Uint8Array ? 1 / 255 : 1;
+  for (let i = 0; i < x.length; i++) x[i] = batch.pixels[i] * scale;
   return x;
+}
+
+/** The images at `indices`, unchanged. */
+function inputs(split: ImageSplit, indices: ArrayLike<number>): Float64Array {
+  return intensities(split.batch(indices, 1));
 }
 
 function accuracy(net: Mlp, split: ImageSplit): number {
@@ -93,6 +103,7 @@ function accuracy(net: Mlp, split: ImageSplit): number {
 }
 
 const train = data.train as ImageSplit;
+const side = squareSide(data.inputSize);
 const net = new Mlp([data.inputSize, ...hidden, data.classes], new Rng(opts.seed));
 const adam = newAdamState(net.params);
 const shuffle = new Rng((Math.imul(opts.seed, 0x9e3779b1) + 0x5bd1e995) >>> 0);
@@ -104,18 +115,22 @@ console.log(
   `ANN ${
     net.sizes.join("-")
   } (ReLU, softmax) on ${data.name}: ${train.size} training, ${data.validation.size} ` +
-    `validation, ${data.test.size} test images; Adam lr ${opts.lr} x ${opts.lrDecay}/epoch, batch ${opts.batchSize}`,
+    `validation, ${data.test.size} test images; Adam lr ${opts.lr} x ${opts.lrDecay}/epoch, batch ${opts.batchSize}` +
+    (opts.augmentShift > 0 ? `, shifts up to ${opts.augmentShift} px` : ""),
 );
 for (let epoch = 1; epoch <= opts.epochs; epoch++) {
   const started = performance.now();
   const lr = opts.lr * Math.pow(opts.lrDecay, epoch - 1);
   const order = shuffle.shuffle(Int32Array.from({ length: train.size }, (_, i) => i));
+  const shiftRng = new Rng((Math.imul(opts.seed + 1, 0x85ebca6b) ^ Math.imul(epoch, 0xc2b2ae35)) >>> 0);
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < order.length; from += opts.batchSize) {
     const idx = order.subarray(from, Math.min(from + opts.batchSize, order.length));
     const labels = Int32Array.from(idx, (i) => train.labels[i]);
-    const r = net.lossAndGradient(inputs(train, idx), labels);
+    let batch = train.batch(idx, 1);
+    if (opts.augmentShift > 0) batch = shiftImages(batch, side, opts.augmentShift, shiftRng);
+    const r = net.lossAndGradient(intensities(batch), labels);
     if (!Number.isFinite(r.loss)) {
       console.error(
         `ann_baseline.ts: error: the loss diverged (${r.loss}) in epoch ${epoch}; try a smaller --lr`,

@@ -1,7 +1,7 @@
 /**
  * The reference ANN of scripts/ann_baseline.ts (src/baseline/mlp.ts): its backpropagated gradient against
- * central finite differences of its own loss, its predictions against its logits, and that Adam on it
- * learns.
+ * central finite differences of its own loss, its predictions against its logits, that Adam on it
+ * learns, and the script end to end on a few MNIST images with its one-line errors.
  *
  * Tolerance. The loss is a sum of a few hundred f64 terms, noise eps_L ~ 1e-15; a central difference with
  * h = 1e-6 has rounding error eps_L / h ~ 1e-9 and truncation error h^2 L''' / 6 ~ 1e-12, and ReLU kinks
@@ -91,4 +91,55 @@ Deno.test("Mlp with Adam learns a batch it can fit", () => {
   }
   assert.ok(last.loss < 0.1 * first.loss, `loss ${first.loss} -> ${last.loss}`);
   assert.equal(last.correct, 32);
+});
+
+const SCRIPT = new URL("../scripts/ann_baseline.ts", import.meta.url).pathname;
+const CAN_RUN = (await Deno.permissions.query({ name: "run" })).state === "granted";
+
+async function script(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SCRIPT, ...args],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test({
+  name:
+    "scripts/ann_baseline.ts trains on MNIST images and writes its report; bad input is one line, non-zero",
+  ignore: !CAN_RUN,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const run = await script(
+        "--dataset=mnist",
+        "--limit-train=600",
+        "--limit-test=200",
+        "--epochs=2",
+        "--hidden=32",
+        "--augment-shift=1",
+        `--out=${out}`,
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
+      assert.equal(summary.network, "ANN 784-32-10, ReLU, softmax cross-entropy");
+      // 600 images and 2 epochs already lift a 32-unit network far above chance (10%) on MNIST.
+      assert.ok(summary.test_accuracy > 0.5 && summary.test_accuracy <= 1, `test ${summary.test_accuracy}`);
+      assert.ok([1, 2].includes(summary.best_epoch));
+      const rows = (await Deno.readTextFile(`${out}/metrics.csv`)).trim().split("\n");
+      assert.equal(rows.length, 3);
+      assert.equal(rows[0], "epoch,lr,train_loss,train_acc,val_acc,test_acc,seconds");
+
+      const yinyang = await script("--dataset=yinyang", `--out=${out}`);
+      assert.equal(yinyang.code, 2);
+      assert.equal(yinyang.stderr.trim().split("\n").length, 1);
+      assert.match(yinyang.stderr, /--dataset must be mnist or fashion-mnist/);
+      const unknown = await script("--no-such-flag", `--out=${out}`);
+      assert.notEqual(unknown.code, 0);
+      assert.match(unknown.stderr, /unknown option/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
 });

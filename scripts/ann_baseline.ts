@@ -152,7 +152,9 @@ for (let epoch = 1; epoch <= opts.epochs; epoch++) {
   console.log(
     `epoch ${epoch}/${opts.epochs}: loss ${(lossSum / train.size).toFixed(4)}, train ${
       (100 * correct / train.size).toFixed(2)
-    }%, validation ${(100 * val).toFixed(2)}%, test ${(100 * test).toFixed(2)}% (${seconds.toFixed(0)} s)`,
+    }%, ${Number.isNaN(val) ? "" : `validation ${(100 * val).toFixed(2)}%, `}test ${
+      (100 * test).toFixed(2)
+    }% (${seconds.toFixed(0)} s)`,
   );
 }
 const summary = {

@@ -9,7 +9,7 @@
  * writes OUT/metrics.csv (one row per epoch) and OUT/summary.json.
  * @module
  */
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command } from "@commander-js/extra-typings";
 import { type DatasetName, loadDataset } from "../src/data/dataset.ts";
 import type { ImageSplit } from "../src/data/image_split.ts";
 import { shiftImages, squareSide } from "../src/data/augment.ts";
@@ -18,56 +18,51 @@ import { ADAM_DEFAULTS, adamStep, newAdamState } from "../src/engine/adam.ts";
 import { Mlp } from "../src/baseline/mlp.ts";
 import { Rng } from "../src/util/rng.ts";
 import { writeTextAtomic } from "../src/report/csv.ts";
-
-function number(what: string, ok: (x: number) => boolean) {
-  return (v: string) => {
-    const x = Number(v);
-    if (v.trim() === "" || !Number.isFinite(x) || !ok(x)) throw new InvalidArgumentError(`bad ${what}: ${v}`);
-    return x;
-  };
-}
-const int = (what: string) => number(what, (x) => Number.isInteger(x) && x >= 0);
+import {
+  parseFraction,
+  parseLayerSizes,
+  parseNonNegative,
+  parseNonNegativeInt,
+  parsePositive,
+  parsePositiveInt,
+} from "../src/cli/parsers.ts";
+import { augmentSeed, shuffleSeed } from "../src/train/seeds.ts";
 
 const opts = new Command("ann_baseline.ts")
   .description("Train a ReLU network of the spiking network's shape on the same images (a reference).")
   .option("--dataset <name>", "mnist or fashion-mnist", "mnist")
   .option("--data-dir <dir>", "directory with the dataset's IDX files")
   .requiredOption("--out <dir>", "output directory")
-  .option("--hidden <sizes>", "hidden layer sizes, comma-separated", "800")
-  .option("--epochs <n>", "epochs", int("epochs"), 20)
-  .option("--batch-size <n>", "samples per step", int("batch size"), 64)
-  .option("--lr <rate>", "Adam learning rate", number("learning rate", (x) => x > 0), 0.003)
+  .option("--hidden <sizes>", "hidden layer sizes, comma-separated", parseLayerSizes, [800])
+  .option("--epochs <n>", "epochs", parsePositiveInt, 20)
+  .option("--batch-size <n>", "samples per step", parsePositiveInt, 64)
+  .option("--lr <rate>", "Adam learning rate", parsePositive, 0.003)
   .option(
     "--lr-decay <f>",
     "rate multiplied by this after every epoch",
-    number("decay", (x) => x > 0 && x <= 1),
+    parseFraction,
     0.9,
   )
   .option(
     "--augment-shift <px>",
     "move each training image by up to px pixels, anew every epoch",
-    int("shift"),
+    parseNonNegativeInt,
     0,
   )
-  .option("--weight-decay <d>", "decoupled weight decay (AdamW)", number("weight decay", (x) => x >= 0), 0)
-  .option("--seed <s>", "seed of initialisation and shuffling", int("seed"), 0)
+  .option("--weight-decay <d>", "decoupled weight decay (AdamW)", parseNonNegative, 0)
+  .option("--seed <s>", "seed of initialisation and shuffling", parseNonNegativeInt, 0)
   .option(
     "--validation-size <n>",
     "last N training images validate (0: none, keep the last epoch)",
-    int("size"),
+    parseNonNegativeInt,
   )
-  .option("--limit-train <n>", "first N training images only (0 = all)", int("limit"), 0)
-  .option("--limit-test <n>", "first N test images only (0 = all)", int("limit"), 0)
+  .option("--limit-train <n>", "first N training images only (0 = all)", parseNonNegativeInt, 0)
+  .option("--limit-test <n>", "first N test images only (0 = all)", parseNonNegativeInt, 0)
   .parse()
   .opts();
 
 if (opts.dataset !== "mnist" && opts.dataset !== "fashion-mnist") {
   console.error(`ann_baseline.ts: error: --dataset must be mnist or fashion-mnist, got ${opts.dataset}`);
-  Deno.exit(2);
-}
-const hidden = opts.hidden.split(",").map(Number);
-if (hidden.some((h) => !Number.isInteger(h) || h < 1)) {
-  console.error(`ann_baseline.ts: error: bad --hidden ${opts.hidden}`);
   Deno.exit(2);
 }
 
@@ -104,9 +99,9 @@ function accuracy(net: Mlp, split: ImageSplit): number {
 
 const train = data.train as ImageSplit;
 const side = squareSide(data.inputSize);
-const net = new Mlp([data.inputSize, ...hidden, data.classes], new Rng(opts.seed));
+const net = new Mlp([data.inputSize, ...opts.hidden, data.classes], new Rng(opts.seed));
 const adam = newAdamState(net.params);
-const shuffle = new Rng((Math.imul(opts.seed, 0x9e3779b1) + 0x5bd1e995) >>> 0);
+const shuffle = new Rng(shuffleSeed(opts.seed));
 await Deno.mkdir(opts.out, { recursive: true });
 const rows = ["epoch,lr,train_loss,train_acc,val_acc,test_acc,seconds"];
 let best = { epoch: 0, val: -1, test: NaN };
@@ -122,7 +117,7 @@ for (let epoch = 1; epoch <= opts.epochs; epoch++) {
   const started = performance.now();
   const lr = opts.lr * Math.pow(opts.lrDecay, epoch - 1);
   const order = shuffle.shuffle(Int32Array.from({ length: train.size }, (_, i) => i));
-  const shiftRng = new Rng((Math.imul(opts.seed + 1, 0x85ebca6b) ^ Math.imul(epoch, 0xc2b2ae35)) >>> 0);
+  const shiftRng = new Rng(augmentSeed(opts.seed, epoch - 1));
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < order.length; from += opts.batchSize) {

@@ -22,8 +22,17 @@ export interface Run {
 
 /** `main.ts args...` with all permissions and no colours, stderr piped; spawn it to signal it while it runs. */
 export function cliCommand(args: readonly string[], stdout: "piped" | "null" = "piped"): Deno.Command {
+  return scriptCommand(MAIN, args, stdout);
+}
+
+/** `deno run -A file args...`, as `cliCommand` runs main.ts (a script of scripts/, say). */
+export function scriptCommand(
+  file: string,
+  args: readonly string[],
+  stdout: "piped" | "null" = "piped",
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    args: ["run", "-A", file, ...args],
     stdout,
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -32,7 +41,12 @@ export function cliCommand(args: readonly string[], stdout: "piped" | "null" = "
 
 /** Runs `main.ts args...` to the end (see cliCommand). */
 export async function cli(...args: string[]): Promise<Run> {
-  const out = await cliCommand(args).output();
+  return await runScript(MAIN, ...args);
+}
+
+/** Runs `deno run -A file args...` to the end (see scriptCommand). */
+export async function runScript(file: string, ...args: string[]): Promise<Run> {
+  const out = await scriptCommand(file, args).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { Mlp } from "../src/baseline/mlp.ts";
 import { ADAM_DEFAULTS, adamStep, newAdamState } from "../src/engine/adam.ts";
 import { Rng } from "../src/util/rng.ts";
+import { CAN_RUN, runScript } from "./cli_helpers.ts";
 
 /** A batch of inputs in [0, 1] with about a third exact zeros, as images have (the skipped path). */
 function inputs(rng: Rng, batch: number, n: number): Float64Array {
@@ -94,16 +95,9 @@ Deno.test("Mlp with Adam learns a batch it can fit", () => {
 });
 
 const SCRIPT = new URL("../scripts/ann_baseline.ts", import.meta.url).pathname;
-const CAN_RUN = (await Deno.permissions.query({ name: "run" })).state === "granted";
 
-async function script(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SCRIPT, ...args],
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+/** The script run to the end, as a user runs it. */
+const script = (...args: string[]) => runScript(SCRIPT, ...args);
 
 Deno.test({
   name:
@@ -138,6 +132,10 @@ Deno.test({
       const unknown = await script("--no-such-flag", `--out=${out}`);
       assert.notEqual(unknown.code, 0);
       assert.match(unknown.stderr, /unknown option/);
+      // The project's option parsers: a batch of 0 would never step through the data.
+      const noBatch = await script("--batch-size=0", `--out=${out}`);
+      assert.notEqual(noBatch.code, 0);
+      assert.match(noBatch.stderr, /--batch-size .* must be an integer >= 1/);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

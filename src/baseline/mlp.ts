@@ -126,15 +126,19 @@ export class Mlp {
           argmax = c;
         }
       }
+      // delta holds exp(logit - max) until the sum is known, then softmax / batch.
       let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(logits[o + c] - max);
+      for (let c = 0; c < k; c++) {
+        delta[o + c] = Math.exp(logits[o + c] - max);
+        sum += delta[o + c];
+      }
       const y = labels[s];
       if (!(y >= 0 && y < k)) {
         throw new RangeError(`Mlp: label ${y} of sample ${s} is not a class 0..${k - 1}`);
       }
       loss += Math.log(sum) + max - logits[o + y];
       if (argmax === y) correct++;
-      for (let c = 0; c < k; c++) delta[o + c] = Math.exp(logits[o + c] - max) / sum / batch;
+      for (let c = 0; c < k; c++) delta[o + c] /= sum * batch;
       delta[o + y] -= 1 / batch;
     }
     for (let l = this.sizes.length - 2; l >= 0; l--) {

@@ -13,6 +13,7 @@
  * @module
  */
 import { flipImages, shiftImages, squareSide } from "../data/augment.ts";
+import { augmentSeed, flipSeed, shuffleSeed } from "./seeds.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { ADAM_DEFAULTS } from "../engine/adam.ts";
 import { addStats, emptyStats, type EngineInput, isImageBatch, type Network } from "../engine/engine.ts";
@@ -124,27 +125,6 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   } finally {
     engine.dispose();
   }
-}
-
-/** Seeds the shuffling stream apart from the weight initialisation, which uses `seed` itself. */
-function shuffleSeed(seed: number): number {
-  return (Math.imul(seed, 0x9e3779b1) + 0x5bd1e995) >>> 0;
-}
-
-/**
- * Seeds the image shifts of one epoch. One stream per epoch, not one per run, so that a resumed run draws
- * the same shifts without a second generator state in the checkpoint.
- */
-function augmentSeed(seed: number, epoch: number): number {
-  return (Math.imul(seed + 1, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35)) >>> 0;
-}
-
-/**
- * Seeds the mirroring of one epoch: a stream of its own, so that turning flips on leaves the shifts drawn
- * for a seed as they were.
- */
-function flipSeed(seed: number, epoch: number): number {
-  return (augmentSeed(seed, epoch) ^ 0x27d4eb2f) >>> 0;
 }
 
 /** The first image augmentation `c` asks for, by its config name, or null when it asks for none. */

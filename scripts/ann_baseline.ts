@@ -1,6 +1,7 @@
 /**
  * Trains a conventional ReLU network of the spiking network's shape (784-800-10 by default) on the same
- * images, with the same splits, Adam, batch size and learning-rate schedule as `multispike train`, and
+ * images, with the same splits, Adam, batch size, learning-rate schedule, shifts and epochs as `multispike train`
+ * (its recommended settings for the dataset, src/train/defaults.ts, unless an option overrides one), and
  * reports test accuracy of the best-validation model (or of the last epoch's with --validation-size 0): the
  * "non-convolutional ANN" the paper's accuracy claim refers to, measured here rather than quoted.
  *
@@ -27,6 +28,7 @@ import {
   parsePositiveInt,
 } from "../src/cli/parsers.ts";
 import { augmentSeed, shuffleSeed } from "../src/train/seeds.ts";
+import { defaultTrainConfig } from "../src/train/defaults.ts";
 
 const opts = new Command("ann_baseline.ts")
   .description("Train a ReLU network of the spiking network's shape on the same images (a reference).")
@@ -34,20 +36,18 @@ const opts = new Command("ann_baseline.ts")
   .option("--data-dir <dir>", "directory with the dataset's IDX files")
   .requiredOption("--out <dir>", "output directory")
   .option("--hidden <sizes>", "hidden layer sizes, comma-separated", parseLayerSizes, [800])
-  .option("--epochs <n>", "epochs", parsePositiveInt, 20)
-  .option("--batch-size <n>", "samples per step", parsePositiveInt, 64)
-  .option("--lr <rate>", "Adam learning rate", parsePositive, 0.003)
+  .option("--epochs <n>", "epochs (default: train's for the dataset)", parsePositiveInt)
+  .option("--batch-size <n>", "samples per step (default: train's for the dataset)", parsePositiveInt)
+  .option("--lr <rate>", "Adam learning rate (default: train's for the dataset)", parsePositive)
   .option(
     "--lr-decay <f>",
-    "rate multiplied by this after every epoch",
+    "rate multiplied by this after every epoch (default: train's for the dataset)",
     parseFraction,
-    0.9,
   )
   .option(
     "--augment-shift <px>",
-    "move each training image by up to px pixels, anew every epoch",
+    "move each training image by up to px pixels, anew every epoch (default: train's for the dataset)",
     parseNonNegativeInt,
-    0,
   )
   .option("--weight-decay <d>", "decoupled weight decay (AdamW)", parseNonNegative, 0)
   .option("--seed <s>", "seed of initialisation and shuffling", parseNonNegativeInt, 0)
@@ -65,6 +65,17 @@ if (opts.dataset !== "mnist" && opts.dataset !== "fashion-mnist") {
   console.error(`ann_baseline.ts: error: --dataset must be mnist or fashion-mnist, got ${opts.dataset}`);
   Deno.exit(2);
 }
+
+// The schedule `multispike train` uses for this dataset, unless an option says otherwise: a bare
+// `--dataset mnist` then compares with a bare `multispike train --dataset mnist`.
+const recommended = defaultTrainConfig(opts.dataset as DatasetName);
+const schedule = {
+  epochs: opts.epochs ?? recommended.epochs,
+  batchSize: opts.batchSize ?? recommended.batch_size,
+  lr: opts.lr ?? recommended.lr,
+  lrDecay: opts.lrDecay ?? recommended.lr_decay,
+  augmentShift: opts.augmentShift ?? recommended.augment_shift ?? 0,
+};
 
 const data = await loadDataset(opts.dataset as DatasetName, {
   dataDir: opts.dataDir,
@@ -110,21 +121,21 @@ console.log(
   `ANN ${
     net.sizes.join("-")
   } (ReLU, softmax) on ${data.name}: ${train.size} training, ${data.validation.size} ` +
-    `validation, ${data.test.size} test images; Adam lr ${opts.lr} x ${opts.lrDecay}/epoch, batch ${opts.batchSize}` +
-    (opts.augmentShift > 0 ? `, shifts up to ${opts.augmentShift} px` : ""),
+    `validation, ${data.test.size} test images; Adam lr ${schedule.lr} x ${schedule.lrDecay}/epoch, batch ${schedule.batchSize}` +
+    (schedule.augmentShift > 0 ? `, shifts up to ${schedule.augmentShift} px` : ""),
 );
-for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+for (let epoch = 1; epoch <= schedule.epochs; epoch++) {
   const started = performance.now();
-  const lr = opts.lr * Math.pow(opts.lrDecay, epoch - 1);
+  const lr = schedule.lr * Math.pow(schedule.lrDecay, epoch - 1);
   const order = shuffle.shuffle(Int32Array.from({ length: train.size }, (_, i) => i));
   const shiftRng = new Rng(augmentSeed(opts.seed, epoch - 1));
   let lossSum = 0;
   let correct = 0;
-  for (let from = 0; from < order.length; from += opts.batchSize) {
-    const idx = order.subarray(from, Math.min(from + opts.batchSize, order.length));
+  for (let from = 0; from < order.length; from += schedule.batchSize) {
+    const idx = order.subarray(from, Math.min(from + schedule.batchSize, order.length));
     const labels = Int32Array.from(idx, (i) => train.labels[i]);
     let batch = train.batch(idx, 1);
-    if (opts.augmentShift > 0) batch = shiftImages(batch, side, opts.augmentShift, shiftRng);
+    if (schedule.augmentShift > 0) batch = shiftImages(batch, side, schedule.augmentShift, shiftRng);
     const r = net.lossAndGradient(intensities(batch), labels);
     if (!Number.isFinite(r.loss)) {
       console.error(
@@ -145,7 +156,7 @@ for (let epoch = 1; epoch <= opts.epochs; epoch++) {
   rows.push([epoch, lr, lossSum / train.size, correct / train.size, val, test, seconds.toFixed(1)].join(","));
   await writeTextAtomic(`${opts.out}/metrics.csv`, rows.join("\n") + "\n");
   console.log(
-    `epoch ${epoch}/${opts.epochs}: loss ${(lossSum / train.size).toFixed(4)}, train ${
+    `epoch ${epoch}/${schedule.epochs}: loss ${(lossSum / train.size).toFixed(4)}, train ${
       (100 * correct / train.size).toFixed(2)
     }%, ${Number.isNaN(val) ? "" : `validation ${(100 * val).toFixed(2)}%, `}test ${
       (100 * test).toFixed(2)
@@ -155,7 +166,7 @@ for (let epoch = 1; epoch <= opts.epochs; epoch++) {
 const summary = {
   network: `ANN ${net.sizes.join("-")}, ReLU, softmax cross-entropy`,
   dataset: data.name,
-  options: opts,
+  options: { ...opts, ...schedule },
   best_epoch: best.epoch,
   test_accuracy: best.test,
   last_test_accuracy: lastTest,

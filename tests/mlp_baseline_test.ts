@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { Mlp } from "../src/baseline/mlp.ts";
 import { ADAM_DEFAULTS, adamStep, newAdamState } from "../src/engine/adam.ts";
 import { Rng } from "../src/util/rng.ts";
+import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { CAN_RUN, runScript } from "./cli_helpers.ts";
 
 /** A batch of inputs in [0, 1] with about a third exact zeros, as images have (the skipped path). */
@@ -112,12 +113,18 @@ Deno.test({
         "--limit-test=200",
         "--epochs=2",
         "--hidden=32",
-        "--augment-shift=1",
         `--out=${out}`,
       );
       assert.equal(run.code, 0, run.stderr);
       const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
       assert.equal(summary.network, "ANN 784-32-10, ReLU, softmax cross-entropy");
+      // What an option leaves out is `multispike train`'s recommendation for the dataset.
+      const mnist = defaultTrainConfig("mnist");
+      assert.deepEqual(
+        [summary.options.epochs, summary.options.batchSize, summary.options.lr, summary.options.lrDecay],
+        [2, mnist.batch_size, mnist.lr, mnist.lr_decay],
+      );
+      assert.equal(summary.options.augmentShift, mnist.augment_shift);
       // 600 images and 2 epochs already lift a 32-unit network far above chance (10%) on MNIST.
       assert.ok(summary.test_accuracy > 0.5 && summary.test_accuracy <= 1, `test ${summary.test_accuracy}`);
       assert.ok([1, 2].includes(summary.best_epoch));

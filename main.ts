@@ -117,6 +117,12 @@ export function buildProgram() {
     .addOption(T.limitTrain())
     .addOption(T.validationSize())
     .addOption(limitTestOption())
+    .option(
+      "--average-last <epochs>",
+      "also keep the mean weights of the last N epochs (averaged_model.json), measured after the last epoch " +
+        "(0 = off)",
+      parseNonNegativeInt,
+    )
     .option("--resume", "continue from the checkpoint in --out")
     .option(
       "--log-every <steps>",

@@ -29,6 +29,7 @@ import {
 } from "../src/cli/parsers.ts";
 import { augmentSeed, shuffleSeed } from "../src/train/seeds.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
+import { addEpochWeights, averagedWeights, type WeightAverage } from "../src/train/weight_average.ts";
 
 const opts = new Command("ann_baseline.ts")
   .description("Train a ReLU network of the spiking network's shape on the same images (a reference).")
@@ -55,6 +56,12 @@ const opts = new Command("ann_baseline.ts")
     "--validation-size <n>",
     "last N training images validate (0: none, keep the last epoch)",
     parseNonNegativeInt,
+  )
+  .option(
+    "--average-last <epochs>",
+    "also measure the mean parameters of the last N epochs, as train --average-last (0 = off)",
+    parseNonNegativeInt,
+    0,
   )
   .option("--limit-train <n>", "first N training images only (0 = all)", parseNonNegativeInt, 0)
   .option("--limit-test <n>", "first N test images only (0 = all)", parseNonNegativeInt, 0)
@@ -117,6 +124,7 @@ await Deno.mkdir(opts.out, { recursive: true });
 const rows = ["epoch,lr,train_loss,train_acc,val_acc,test_acc,seconds"];
 let best = { epoch: 0, val: -1, test: NaN };
 let lastTest = NaN;
+let average: WeightAverage | null = null;
 console.log(
   `ANN ${
     net.sizes.join("-")
@@ -147,6 +155,7 @@ for (let epoch = 1; epoch <= schedule.epochs; epoch++) {
     correct += r.correct;
     adamStep(net.params, net.grads, adam, { lr, ...ADAM_DEFAULTS, weight_decay: opts.weightDecay });
   }
+  average = addEpochWeights(average, net.params, epoch, schedule.epochs, opts.averageLast);
   const val = accuracy(net, data.validation as ImageSplit);
   const test = accuracy(net, data.test as ImageSplit);
   lastTest = test;
@@ -163,6 +172,20 @@ for (let epoch = 1; epoch <= schedule.epochs; epoch++) {
     }% (${seconds.toFixed(0)} s)`,
   );
 }
+let averaged = null;
+if (average) {
+  // The last epoch's parameters are no longer needed: the network takes the mean ones to be measured.
+  averagedWeights(average).forEach((p, i) => net.params[i].set(p));
+  const epochs = [average.from, average.from + average.count - 1];
+  averaged = {
+    epochs,
+    val_accuracy: accuracy(net, data.validation as ImageSplit),
+    test_accuracy: accuracy(net, data.test as ImageSplit),
+  };
+  console.log(
+    `mean parameters of epochs ${epochs[0]}-${epochs[1]}: test ${(100 * averaged.test_accuracy).toFixed(2)}%`,
+  );
+}
 const summary = {
   network: `ANN ${net.sizes.join("-")}, ReLU, softmax cross-entropy`,
   dataset: data.name,
@@ -170,6 +193,7 @@ const summary = {
   best_epoch: best.epoch,
   test_accuracy: best.test,
   last_test_accuracy: lastTest,
+  ...(averaged ? { averaged } : {}),
 };
 await writeTextAtomic(`${opts.out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
 console.log(

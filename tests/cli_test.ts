@@ -476,8 +476,15 @@ Deno.test("train on yinyang writes metrics, summary and a model that simulate an
       "train",
       ...["--dataset", "yinyang", "--limit-train", "200", "--limit-test", "100", "--epochs", "1"],
       ...["--hidden", "20", "--device", "cpu", "--workers", "1", "--seed", "3", "--out", out],
+      ...["--average-last", "1"],
     );
     assert.equal(r.code, 0, r.stderr);
+    // The mean of one epoch's weights is that epoch's model, and train says where it is.
+    assert.match(r.stdout, /test accuracy [\d.]+ \(mean weights of epochs 1-1\); .*averaged_model\.json/);
+    assert.deepEqual(
+      (await readModelFile(`${out}/averaged_model.json`)).network.weights,
+      (await readModelFile(`${out}/last_model.json`)).network.weights,
+    );
     const metrics = (await Deno.readTextFile(`${out}/metrics.csv`)).trim().split("\n");
     assert.equal(metrics.length, 2, "header + one epoch");
     const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));

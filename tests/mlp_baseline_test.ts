@@ -113,6 +113,7 @@ Deno.test({
         "--limit-test=200",
         "--epochs=2",
         "--hidden=32",
+        "--average-last=2",
         `--out=${out}`,
       );
       assert.equal(run.code, 0, run.stderr);
@@ -128,6 +129,8 @@ Deno.test({
       // 600 images and 2 epochs already lift a 32-unit network far above chance (10%) on MNIST.
       assert.ok(summary.test_accuracy > 0.5 && summary.test_accuracy <= 1, `test ${summary.test_accuracy}`);
       assert.ok([1, 2].includes(summary.best_epoch));
+      assert.deepEqual(summary.averaged.epochs, [1, 2]);
+      assert.ok(summary.averaged.test_accuracy > 0.5, `averaged ${summary.averaged.test_accuracy}`);
       const rows = (await Deno.readTextFile(`${out}/metrics.csv`)).trim().split("\n");
       assert.equal(rows.length, 3);
       assert.equal(rows[0], "epoch,lr,train_loss,train_acc,val_acc,test_acc,seconds");

@@ -731,6 +731,82 @@ Deno.test("an unusable output directory fails before any work", async () => {
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("--average-last keeps the mean of the last epochs' weights, measures it, and resumes to it", async () => {
+  const cfg: TrainConfig = { ...TINY, epochs: 3, average_last_epochs: 2 };
+  const plain = await tempDir();
+  await train({ ...TINY, epochs: 2 }, {
+    out: plain,
+    resume: false,
+    reporter: recorder().reporter,
+    plots: false,
+  });
+  const whole = await tempDir();
+  const { reporter, lines } = recorder();
+  const s = await train(cfg, { out: whole, resume: false, reporter, plots: false });
+  // The mean of the weights after epochs 2 (a run without averaging, which trains the same) and 3.
+  const [w2, w3] = [
+    await modelWeights(`${plain}/last_model.json`),
+    await modelWeights(`${whole}/last_model.json`),
+  ];
+  const mean = w2.map((w, l) => w.map((x, i) => (x + w3[l][i]) / 2));
+  assert.deepEqual(await modelWeights(`${whole}/averaged_model.json`), mean);
+  assert.notDeepEqual(mean, w3);
+  assert.ok(s.averaged, "summary.averaged");
+  assert.deepEqual(s.averaged.epochs, [2, 3]);
+  assert.ok(lines.some((l) => l.startsWith("averaged weights of epochs 2-3: ")), lines.join("\n"));
+  // Its figures are those of the averaged model file, evaluated afresh.
+  const r = await evaluateModel({
+    model: `${whole}/averaged_model.json`,
+    dataset: "yinyang",
+    device: "cpu",
+    limitTest: TINY.limit_test,
+    reporter: recorder().reporter,
+  });
+  assert.equal(s.averaged.test_accuracy, r.accuracy);
+  assert.deepEqual(s.averaged.spikes_per_neuron, r.spikes_per_neuron);
+  // Averaging changes no step: the first two epochs are those of the run without it.
+  const rows = async (d: string) => timeless((await readCheckpoint(d))!.metrics).slice(0, 2);
+  assert.deepEqual(await rows(whole), await rows(plain));
+
+  // Interrupted in epoch 3, after epoch 2 entered the sum: the resumed run ends with the same average.
+  const cut = await tempDir();
+  const ctl = new AbortController();
+  const { reporter: cutReporter } = recorder((label, done) => {
+    if (label.startsWith("epoch 3/") && done === 2) ctl.abort();
+  });
+  const err = await train(cfg, {
+    out: cut,
+    resume: false,
+    reporter: cutReporter,
+    signal: ctl.signal,
+    plots: false,
+  })
+    .then(() => null, (e) => e);
+  assert.ok(err instanceof TrainingInterrupted, String(err));
+  assert.deepEqual((await readCheckpoint(cut))!.average?.count, 1);
+  const resumed = await train(cfg, { out: cut, resume: true, reporter: recorder().reporter, plots: false });
+  assert.deepEqual(await modelWeights(`${cut}/averaged_model.json`), mean);
+  assert.equal(resumed.averaged?.test_accuracy, s.averaged.test_accuracy);
+
+  // A window that reaches back before what the checkpoint summed is refused; a later window starts afresh.
+  const wider = await train({ ...cfg, average_last_epochs: 3 }, {
+    out: cut,
+    resume: true,
+    reporter: recorder().reporter,
+    plots: false,
+  }).then(() => null, (e) => e);
+  assert.ok(wider instanceof TrainingError, String(wider));
+  assert.match(wider.message, /--average-last 3 of 3 epochs needs the weights of epochs 1-3/);
+  const longer = await train({ ...cfg, epochs: 5 }, {
+    out: cut,
+    resume: true,
+    reporter: recorder().reporter,
+    plots: false,
+  });
+  assert.deepEqual(longer.averaged?.epochs, [4, 5]);
+  for (const d of [plain, whole, cut]) await Deno.remove(d, { recursive: true });
+});
+
 Deno.test("eval reproduces the training summary's test accuracy and writes its files", async () => {
   const run = await tempDir();
   const s = await train(TINY, { out: run, resume: false, reporter: recorder().reporter, plots: false });

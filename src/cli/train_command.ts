@@ -45,6 +45,8 @@ export interface TrainCliOptions {
   readonly limitTrain?: number;
   readonly validationSize?: number;
   readonly limitTest?: number;
+  /** Epochs at the end whose mean weights are kept and measured; 0 = off. */
+  readonly averageLast?: number;
   readonly resume?: boolean;
   /** Steps per row of steps.csv; 0 = none. */
   readonly logEvery?: number;
@@ -105,6 +107,7 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     limit_test: o.limitTest ?? base.limit_test,
     // Absent means the dataset's own split; left out when not asked for, so that older checkpoints resume.
     ...(o.validationSize !== undefined ? { validation_size: o.validationSize } : {}),
+    ...(o.averageLast ? { average_last_epochs: o.averageLast } : {}),
     workers: o.workers ?? base.workers,
   });
 }
@@ -140,5 +143,14 @@ export async function trainCommand(o: TrainCliOptions, argv: readonly string[]):
         s.spikes_per_neuron.map((x) => x.toFixed(2)).join(", ")
       }; model: ${o.out}/model.json`,
   );
+  if (s.averaged) {
+    const [from, to] = s.averaged.epochs;
+    console.log(
+      `test accuracy ${s.averaged.test_accuracy.toFixed(4)} (mean weights of epochs ${from}-${to}); ` +
+        `spikes per neuron ${
+          s.averaged.spikes_per_neuron.map((x) => x.toFixed(2)).join(", ")
+        }; model: ${o.out}/averaged_model.json`,
+    );
+  }
   return 0;
 }

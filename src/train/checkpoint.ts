@@ -9,6 +9,7 @@ import { decodeFloat64Base64, encodeFloat64Base64 } from "../model/model_file.ts
 import type { TrainConfig } from "./config.ts";
 import { TrainingError } from "./errors.ts";
 import { writeTextAtomic } from "../report/csv.ts";
+import type { WeightAverage } from "./weight_average.ts";
 
 /** Format name of checkpoint files. */
 export const CHECKPOINT_FORMAT = "multispike-checkpoint";
@@ -32,6 +33,8 @@ export interface Checkpoint {
   readonly adam: AdamState;
   /** The model with the best validation accuracy so far, and the epoch (1-based) it was reached in. */
   readonly best: { epoch: number; valAccuracy: number; weights: Float64Array[] } | null;
+  /** The running sum of --average-last (absent or null when the run averages nothing yet). */
+  readonly average?: WeightAverage | null;
   /** One row per finished epoch. */
   readonly metrics: MetricsRow[];
   /** Wall-clock seconds spent in finished epochs, summed over every session of the run. */
@@ -40,8 +43,11 @@ export interface Checkpoint {
   readonly startedAt: string;
 }
 
-/** Config fields that may change between a run and its resumption without changing what it computes. */
-const RESUMABLE_FIELDS = new Set(["epochs", "device", "workers", "data_dir"]);
+/**
+ * Config fields that may change between a run and its resumption without changing what it computes (the
+ * averaging window is checked on its own, `resumedAverage`).
+ */
+const RESUMABLE_FIELDS = new Set(["epochs", "device", "workers", "data_dir", "average_last_epochs"]);
 
 /** Serialises and atomically writes `ck` as `dir/checkpoint.json`. */
 export async function writeCheckpoint(dir: string, ck: Checkpoint): Promise<void> {
@@ -56,6 +62,7 @@ export async function writeCheckpoint(dir: string, ck: Checkpoint): Promise<void
     adam: { step: ck.adam.step, m: b64(ck.adam.m), v: b64(ck.adam.v) },
     best: ck.best &&
       { epoch: ck.best.epoch, val_accuracy: ck.best.valAccuracy, weights: b64(ck.best.weights) },
+    average: ck.average ? { from: ck.average.from, count: ck.average.count, sum: b64(ck.average.sum) } : null,
     metrics: ck.metrics,
     seconds: ck.seconds,
     started_at: ck.startedAt,
@@ -101,6 +108,8 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
   const adam = raw.adam as Record<string, unknown> | undefined;
   if (typeof raw.epoch !== "number" || typeof raw.rng_state !== "number" || !adam) bad("fields missing");
   const best = raw.best as Record<string, unknown> | null;
+  const average = raw.average as Record<string, unknown> | null | undefined;
+  if (average && (typeof average.from !== "number" || typeof average.count !== "number")) bad("average");
   return {
     config: raw.config as TrainConfig,
     epoch: raw.epoch as number,
@@ -115,6 +124,9 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
         weights: arrays(best.weights, "best"),
       }
       : null,
+    average: average
+      ? { from: average.from as number, count: average.count as number, sum: arrays(average.sum, "average") }
+      : null,
     // JSON writes NaN (the validation figures of a run without a validation split) as null.
     metrics: ((raw.metrics as Record<string, number | null>[]) ?? []).map((row) =>
       Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? NaN]))
@@ -126,7 +138,7 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
 
 /**
  * The first setting in which `saved` and `current` differ, ignoring those that do not change what is
- * computed (epochs may grow, device, workers, data_dir), as a dotted path; null when they agree.
+ * computed (epochs may grow, device, workers, data_dir, average_last_epochs), as a dotted path; null when they agree.
  */
 export function configDifference(saved: TrainConfig, current: TrainConfig): string | null {
   const a = JSON.parse(JSON.stringify(saved)) as Record<string, unknown>;

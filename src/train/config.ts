@@ -46,6 +46,12 @@ export interface TrainConfig {
    * is seen (absent = false, off). For classes whose mirror images look alike, which digits are not.
    */
   readonly augment_flip?: boolean;
+  /**
+   * Also keep the mean of the weights at the end of each of the last N epochs (absent = 0, off): written as
+   * averaged_model.json and measured on validation and test after the last epoch (weight_average.ts).
+   * Changes no step of training, so a run may be resumed with it.
+   */
+  readonly average_last_epochs?: number;
   readonly seed: number;
   readonly device: DeviceChoice;
   /** Use only the first N training samples (0 = all). */

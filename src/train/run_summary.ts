@@ -10,6 +10,7 @@ import type { TrainConfig } from "./config.ts";
 import type { EngineChoice } from "./engine_select.ts";
 import { runWarnings } from "./health.ts";
 import { layerSummaries, type LayerSummary, type SplitResult } from "./split_eval.ts";
+import type { WeightAverage } from "./weight_average.ts";
 
 /** Where and on what a run ran. */
 export interface Environment {
@@ -67,6 +68,21 @@ export interface TrainSummary {
   readonly finished_at: string;
   /** What the run's metrics warn of (health.ts), e.g. output neurons that stay silent; empty when nothing. */
   readonly warnings: string[];
+  /** With --average-last, once the last epoch is done: the figures of averaged_model.json. */
+  readonly averaged?: AveragedSummary;
+}
+
+/** The mean weights of a run's last epochs (averaged_model.json), measured after the last epoch. */
+export interface AveragedSummary {
+  /** First and last epoch averaged, 1-based, e.g. [16, 20]. */
+  readonly epochs: [number, number];
+  /** NaN (null in summary.json) without a validation split. */
+  readonly val_accuracy: number;
+  readonly test_accuracy: number;
+  readonly test_loss: number;
+  /** Per non-input layer, on the test split: mean spikes per neuron per sample. */
+  readonly spikes_per_neuron: number[];
+  readonly layers: LayerSummary[];
 }
 
 /** What the epoch loop leaves behind. */
@@ -77,6 +93,10 @@ export interface RunState {
   bestTest: { accuracy: number; loss: number; layers: LayerSummary[] };
   seconds: number;
   startedAt: string;
+  /** The running sum of --average-last; null when off or before its window. */
+  average: WeightAverage | null;
+  /** Its figures, once measured after the last epoch. */
+  averaged?: AveragedSummary;
 }
 
 /**
@@ -167,6 +187,7 @@ export function makeSummary(
     started_at: state.startedAt,
     finished_at: new Date().toISOString(),
     warnings: runWarnings(m, sizes.length - 1),
+    ...(state.averaged ? { averaged: state.averaged } : {}),
   };
 }
 

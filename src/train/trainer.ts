@@ -8,6 +8,7 @@
  * - `summary.json`: configuration, environment, device, figures of the epochs so far (`TrainSummary`; `completed`
  *   tells a finished run from an interrupted one);
  * - `model.json`: the model with the best validation accuracy; `last_model.json`: the last one;
+ *   `averaged_model.json` (with `average_last_epochs`): the mean weights of the last epochs so far;
  * - `curves.svg`/`.png`: accuracy, loss and spikes per neuron against epoch; `raster.svg`: one test sample;
  * - `checkpoint.json`: the state after the last finished epoch.
  * @module
@@ -35,11 +36,13 @@ import { exists, prepareOutDir } from "./files.ts";
 import { DEFAULT_LOG_EVERY, type TrainConfig } from "./config.ts";
 import { createEngine, type EngineChoice } from "./engine_select.ts";
 import { TrainingError, TrainingInterrupted } from "./errors.ts";
-import { evaluateSplit, type SplitResult } from "./split_eval.ts";
+import { evaluateSplit, layerSummaries, type SplitResult } from "./split_eval.ts";
+import { addEpochWeights, averagedWeights, resumedAverage, type WeightAverage } from "./weight_average.ts";
 import { runSteps } from "./step_pipeline.ts";
 import { keptStepRows, StepLog, type StepRow } from "./step_log.ts";
 import { runWarnings } from "./health.ts";
 import {
+  type AveragedSummary,
   beatsBest,
   bestKey,
   epochRow,
@@ -88,6 +91,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   const { out, reporter } = opts;
   await prepareOutDir(out);
   const ck = await startingPoint(config, opts);
+  const average = resumedAverage(ck?.average, ck?.epoch ?? 0, config.epochs, config.average_last_epochs ?? 0);
   // The data's own seed stays at its default: runs with different seeds differ in initial weights and
   // shuffling, and are all measured on the same test set.
   const data = await loadDataset(config.dataset, {
@@ -117,9 +121,12 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     if (ck) await engine.setOptimizerState(ck.adam);
     if (ck) reporter.log(`resuming ${out} after epoch ${ck.epoch} of ${config.epochs}`);
     reporter.log(`training ${config.dataset} ${sizes.join("-")} on ${choice.reason}`);
-    const state = await runEpochs(choice, data, config, opts, ck);
+    const state = await runEpochs(choice, data, config, opts, ck, average);
     if (opts.plots !== false) {
       await writeRunPlots(out, engine, data, config, state, (line) => reporter.log(line));
+    }
+    if (state.average && state.metrics.length >= config.epochs) {
+      state.averaged = await measureAverage(choice, data, config, state.average, opts);
     }
     return await writeSummary(out, makeSummary(config, data, sizes, choice, state));
   } finally {
@@ -148,8 +155,10 @@ async function runEpochs(
   config: TrainConfig,
   opts: TrainOptions,
   ck: Checkpoint | null,
+  resumedAverage: WeightAverage | null,
 ): Promise<RunState> {
   const { out, reporter, signal } = opts;
+  let average = resumedAverage;
   const engine = choice.engine;
   const sizes = engine.spec.sizes;
   const rng = new Rng(shuffleSeed(config.seed));
@@ -242,6 +251,7 @@ async function runEpochs(
       await writeSteps();
       throw diverged(epoch, steps - 1, out, `weights of layer ${bad + 1} are not finite`);
     }
+    average = addEpochWeights(average, weights, epoch + 1, config.epochs, config.average_last_epochs ?? 0);
     const epochSeconds = (performance.now() - t0) / 1000;
     seconds += epochSeconds;
     const row = epochRow({
@@ -283,12 +293,24 @@ async function runEpochs(
       `${out}/last_model.json`,
       modelFileJson({ ...network, weights }, { config, t_in: config.t_in, epoch: epoch + 1 }),
     );
+    if (average) {
+      const to = average.from + average.count - 1;
+      await writeTextAtomic(
+        `${out}/${AVERAGED_MODEL_FILE}`,
+        modelFileJson({ ...network, weights: averagedWeights(average) }, {
+          config,
+          t_in: config.t_in,
+          epoch: to,
+          averaged_epochs: [average.from, to],
+        }),
+      );
+    }
     await writeTextAtomic(`${out}/metrics.csv`, toCsv(metrics));
     await writeSteps();
     // Every epoch, so that an interrupted run (or a resumed one) never leaves the summary of an earlier run.
     await writeSummary(
       out,
-      makeSummary(config, data, sizes, choice, runState(metrics, best, sizes, seconds, startedAt)),
+      makeSummary(config, data, sizes, choice, runState(metrics, best, sizes, seconds, startedAt, average)),
     );
     await writeCheckpoint(out, {
       config,
@@ -297,13 +319,61 @@ async function runEpochs(
       weights,
       adam: await engine.getOptimizerState(),
       best,
+      average,
       metrics,
       seconds,
       startedAt,
     });
   }
   if (!best) throw new TrainingError(`no epoch to run: epochs is ${config.epochs}`);
-  return runState(metrics, best, sizes, seconds, startedAt);
+  return runState(metrics, best, sizes, seconds, startedAt, average);
+}
+
+/** File name of the averaged weights (`average_last_epochs`) inside a run's output directory. */
+export const AVERAGED_MODEL_FILE = "averaged_model.json";
+
+/**
+ * Validation and test figures of the averaged weights, measured once the last epoch is done. The engine keeps
+ * the averaged weights afterwards: nothing trains after this.
+ */
+async function measureAverage(
+  choice: EngineChoice,
+  data: Dataset,
+  config: TrainConfig,
+  average: WeightAverage,
+  opts: TrainOptions,
+): Promise<AveragedSummary> {
+  const { engine } = choice;
+  const epochs: [number, number] = [average.from, average.from + average.count - 1];
+  await engine.setWeights(averagedWeights(average));
+  let val: SplitResult, test: SplitResult;
+  try {
+    val = await evaluateSplit(engine, data.validation, config.t_in, config.loss, { signal: opts.signal });
+    test = await evaluateSplit(engine, data.test, config.t_in, config.loss, { signal: opts.signal });
+  } catch (e) {
+    if (opts.signal?.aborted) {
+      throw new TrainingInterrupted(
+        `interrupted while measuring the averaged weights; all ${config.epochs} epochs kept in ` +
+          `${opts.out}/${CHECKPOINT_FILE} (--resume measures them)`,
+        config.epochs,
+      );
+    }
+    throw e;
+  }
+  const layers = layerSummaries(test.stats, engine.spec.sizes, test.size);
+  opts.reporter.log(
+    `averaged weights of epochs ${epochs[0]}-${epochs[1]}: val ${pct(val.accuracy)} | test ${
+      pct(test.accuracy)
+    } | ${fmt(layers[0].spikes_per_neuron)} spikes/neuron`,
+  );
+  return {
+    epochs,
+    val_accuracy: val.accuracy,
+    test_accuracy: test.accuracy,
+    test_loss: test.loss,
+    spikes_per_neuron: layers.map((l) => l.spikes_per_neuron),
+    layers,
+  };
 }
 
 const STEPS_FILE = "steps.csv";
@@ -338,6 +408,7 @@ function runState(
   sizes: readonly number[],
   seconds: number,
   startedAt: string,
+  average: WeightAverage | null,
 ): RunState {
   const bestRow = metrics[best.epoch - 1];
   return {
@@ -356,6 +427,7 @@ function runState(
     },
     seconds,
     startedAt,
+    average,
   };
 }
 

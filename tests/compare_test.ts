@@ -382,6 +382,44 @@ Deno.test("the figure leaves out the validation panel only when no run has a val
   assert.ok(mixed.includes("Validation accuracy"), "one run with a split keeps the panel");
 });
 
+Deno.test("a run with averaged weights adds its columns and a dashed segment; they survive a CSV read-back", {
+  ignore: !CAN_RUN,
+}, async () => {
+  await withRuns(async (tmp, multi, single) => {
+    // As train --average-last 2 writes it: the mean of epochs 2-3 measured after the last epoch.
+    const summary = JSON.parse(await Deno.readTextFile(`${multi}/summary.json`));
+    await Deno.writeTextFile(
+      `${multi}/summary.json`,
+      JSON.stringify({ ...summary, averaged: { epochs: [2, 3], val_accuracy: 0.7, test_accuracy: 0.77 } }),
+    );
+    const r = await cli("compare", multi, single, "--out", `${tmp}/a`, "--labels", "multi,single");
+    assert.equal(r.code, 0, r.stderr);
+    const rows = parseCsv(await Deno.readTextFile(`${tmp}/a.csv`));
+    assert.deepEqual(rows.map((x) => [x.averaged_epochs, x.averaged_test_acc]), [["2-3", "0.77"], ["", ""]]);
+    assert.match(r.stdout, /averaged_epochs\s+averaged_test_acc\n.*2-3\s+0\.7700\n.*-\s+-/);
+    const svg = await Deno.readTextFile(`${tmp}/a.svg`);
+    assert.match(svg, /mean weights of the epochs they span/);
+    assert.match(svg, /stroke-dasharray="6,3"/);
+    // Read back from the epochs file, the reading comes from the compare.csv beside it, and the figure is the same.
+    const again = await cli("compare", `${tmp}/a_epochs.csv`, "--out", `${tmp}/b`);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(parseCsv(await Deno.readTextFile(`${tmp}/b.csv`)), rows);
+    assert.equal(await Deno.readTextFile(`${tmp}/b.svg`), svg);
+    // Runs without averaged weights keep the table and figure of before.
+    const plain = await cli("compare", single, "--out", `${tmp}/c`);
+    assert.ok(!plain.stdout.includes("averaged"));
+    assert.ok(!(await Deno.readTextFile(`${tmp}/c.svg`)).includes("stroke-dasharray"));
+    await Deno.writeTextFile(
+      `${multi}/summary.json`,
+      JSON.stringify({ ...summary, averaged: { epochs: [2], test_accuracy: 0.77 } }),
+    );
+    assertUserError(
+      await cli("compare", multi, "--out", `${tmp}/d`),
+      /summary\.json: averaged must hold epochs \[first, last\] and a test_accuracy number/,
+    );
+  });
+});
+
 Deno.test("malformed run directories are refused with a UsageError naming the file", async (t) => {
   const tmp = await Deno.makeTempDir({ prefix: "multispike_compare_" });
   try {

@@ -59,6 +59,11 @@ export interface RunFigures {
   readonly last_test_acc: number;
   /** Per non-input layer, of the best model on the test split. */
   readonly spikes_per_neuron: readonly number[];
+  /**
+   * The mean weights of the run's last epochs (`train --average-last`): first and last epoch, 1-based, and
+   * test accuracy; null for a run without them.
+   */
+  readonly averaged: { readonly epochs: readonly [number, number]; readonly test_acc: number } | null;
 }
 
 /** Columns of metrics.csv that `compare` needs (besides `spikes_per_neuron_l1`, `_l2`, ...). */
@@ -177,6 +182,7 @@ export async function readEpochsCsv(path: string, label?: string): Promise<RunRe
         ...figuresFromEpochs(metrics, layers),
         dataset: row?.dataset || null,
         max_spikes: row?.max_spikes && Number.isInteger(maxSpikes) ? maxSpikes : null,
+        averaged: row ? averagedCells(row) : null,
       },
       metrics,
       layers,
@@ -200,6 +206,14 @@ async function siblingRunTable(epochsPath: string): Promise<Record<string, strin
   }
 }
 
+/** The averaged reading of a compare.csv row (`averaged_epochs` "16-20", `averaged_test_acc`), if it has one. */
+function averagedCells(row: Record<string, string>): RunFigures["averaged"] {
+  const epochs = /^(\d+)-(\d+)$/.exec(row.averaged_epochs ?? "");
+  const acc = Number(row.averaged_test_acc);
+  if (!epochs || !row.averaged_test_acc?.trim() || !Number.isFinite(acc)) return null;
+  return { epochs: [Number(epochs[1]), Number(epochs[2])], test_acc: acc };
+}
+
 /** compare.csv's figures of a run known only by its epochs; the best epoch as the trainer chooses it. */
 function figuresFromEpochs(metrics: readonly Readonly<Record<string, number>>[], layers: number): RunFigures {
   // The trainer's rule, applied epoch by epoch as it did.
@@ -217,6 +231,7 @@ function figuresFromEpochs(metrics: readonly Readonly<Record<string, number>>[],
     test_acc_at_best_val: b.test_acc,
     last_test_acc: metrics[metrics.length - 1].test_acc,
     spikes_per_neuron: Array.from({ length: layers }, (_, l) => b[`spikes_per_neuron_l${l + 1}`]),
+    averaged: null,
   };
 }
 
@@ -250,6 +265,9 @@ export async function readRunDir(dir: string): Promise<RunRecord> {
     test_acc_at_best_val: summary.test_accuracy,
     last_test_acc: summary.last_test_accuracy,
     spikes_per_neuron: summary.spikes_per_neuron,
+    averaged: summary.averaged
+      ? { epochs: summary.averaged.epochs, test_acc: summary.averaged.test_accuracy }
+      : null,
   };
   return { dir: clean, config: summary.config, figures, metrics, layers, metricsText, stepsText };
 }
@@ -289,10 +307,12 @@ function dirLabelsOf(runs: readonly RunRecord[]): string[] {
  * @param runs the runs
  * @param labels one per run
  * @returns rows with columns label, dir, dataset, max_spikes, epochs_completed, best_epoch, best_val_acc,
- *   test_acc_at_best_val, last_test_acc, spikes_per_neuron_l1, ...
+ *   test_acc_at_best_val, last_test_acc, spikes_per_neuron_l1, ..., and where any run has averaged weights
+ *   (`train --average-last`), averaged_epochs (e.g. "16-20") and averaged_test_acc
  */
 export function compareRows(runs: readonly RunRecord[], labels: readonly string[]): CsvRow[] {
   const layers = Math.max(0, ...runs.map((r) => r.figures.spikes_per_neuron.length));
+  const anyAveraged = runs.some((r) => r.figures.averaged !== null);
   return runs.map((r, i) => {
     const s = r.figures;
     const row: Record<string, CsvValue> = {
@@ -307,6 +327,11 @@ export function compareRows(runs: readonly RunRecord[], labels: readonly string[
       last_test_acc: s.last_test_acc,
     };
     for (let l = 0; l < layers; l++) row[`spikes_per_neuron_l${l + 1}`] = s.spikes_per_neuron[l] ?? null;
+    // Only where some run has them, so that the table of runs without --average-last stays as it was.
+    if (anyAveraged) {
+      row.averaged_epochs = s.averaged ? s.averaged.epochs.join("-") : null;
+      row.averaged_test_acc = s.averaged?.test_acc ?? null;
+    }
     return row;
   });
 }
@@ -414,6 +439,7 @@ function runCurves(r: RunRecord, label: string): RunCurves {
     x: r.metrics.map((m) => m.epoch),
     testAcc: r.metrics.map((m) => m.test_acc),
     valAcc: r.metrics.map((m) => m.val_acc),
+    averaged: r.figures.averaged,
     hiddenSpikes: Array.from(
       { length: r.layers - 1 },
       (_, l) => r.metrics.map((m) => m[`spikes_per_neuron_l${l + 1}`]),
@@ -512,6 +538,14 @@ function checkSummary(raw: unknown, dir: string): TrainSummary {
   const spikes = s.spikes_per_neuron;
   if (!Array.isArray(spikes) || !spikes.every((x) => typeof x === "number")) {
     fail("spikes_per_neuron must be an array of numbers");
+  }
+  const averaged = s.averaged as Record<string, unknown> | undefined;
+  if (
+    averaged !== undefined &&
+    (!Array.isArray(averaged?.epochs) || averaged.epochs.length !== 2 ||
+      !averaged.epochs.every(Number.isInteger) || typeof averaged.test_accuracy !== "number")
+  ) {
+    fail("averaged must hold epochs [first, last] and a test_accuracy number");
   }
   return s as unknown as TrainSummary;
 }

@@ -26,6 +26,8 @@ export interface RunCurves extends RunLines {
   readonly testAcc: readonly number[];
   /** Validation accuracy after each epoch. */
   readonly valAcc: readonly number[];
+  /** The mean weights of the last epochs (`train --average-last`), drawn as a level segment over them. */
+  readonly averaged?: { readonly epochs: readonly [number, number]; readonly test_acc: number } | null;
 }
 
 /**
@@ -33,11 +35,30 @@ export interface RunCurves extends RunLines {
  * line per run (in the same colour in every panel while each run has one hidden layer). A run with several
  * hidden layers gets one spike line per layer, named "<label> (hidden l)". The validation panel is left out
  * when no run has a validation split (`train --validation-size 0`: NaN in every epoch), where it would be empty.
+ * A run with averaged weights (`train --average-last`) gets a level segment in its colour over the epochs
+ * averaged, at their test accuracy.
  * @param runs the runs, drawn and coloured in this order; their labels must be distinct
  * @returns SVG text
  */
 export async function compareSvg(runs: readonly RunCurves[]): Promise<string> {
-  const test: RunPanel<RunCurves> = { title: "Test accuracy", yLabel: "accuracy", y: (r) => r.testAcc };
+  const anyAveraged = runs.some((r) => r.averaged);
+  const test: RunPanel<RunCurves> = {
+    title: anyAveraged
+      ? "Test accuracy (level segments: mean weights of the epochs they span)"
+      : "Test accuracy",
+    yLabel: "accuracy",
+    y: (r) => r.testAcc,
+    extra: (r) =>
+      r.averaged
+        ? [{
+          name: `${r.label}, mean weights`,
+          group: r.label,
+          dashed: true,
+          x: [...r.averaged.epochs],
+          y: [r.averaged.test_acc, r.averaged.test_acc],
+        }]
+        : [],
+  };
   const validation: RunPanel<RunCurves> = {
     title: "Validation accuracy",
     yLabel: "accuracy",
@@ -83,6 +104,8 @@ interface RunPanel<R> {
   readonly title: string;
   readonly yLabel: string;
   readonly y: ((r: R) => readonly number[]) | "hidden";
+  /** More lines of a run in this panel, in its colour and under its legend entry (their `group`). */
+  readonly extra?: (r: R) => Series[];
 }
 
 /**
@@ -115,7 +138,10 @@ async function runPanelsSvg<R extends RunLines>(
           )
         )
       )
-      : runs.map((r) => line(r, (p.y as (r: R) => readonly number[])(r), r.label, r.colorSlot));
+      : runs.flatMap((r) => [
+        line(r, (p.y as (r: R) => readonly number[])(r), r.label, r.colorSlot),
+        ...(p.extra?.(r) ?? []).map((s) => ({ ...s, colorSlot: r.colorSlot })),
+      ]);
   return await multiPanelSvg(
     panels.map((p) => ({ title: p.title, xLabel, yLabel: p.yLabel, series: series(p) })),
   );

@@ -33,6 +33,8 @@ export interface Series {
    * figure that leaves some of its neighbours out; default: the group's place among the chart's groups.
    */
   colorSlot?: number;
+  /** Drawn dashed (a second reading of a line drawn solid in the same colour); default solid. */
+  dashed?: boolean;
 }
 
 /** Options of {@link lineChartSvg}. */
@@ -159,12 +161,14 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
     if (s.colorSlot !== undefined && !slotOf.has(groupOf(s))) slotOf.set(groupOf(s), s.colorSlot);
   }
   const okX = (x: number) => Number.isFinite(x) && (!opts.logX || x > 0);
-  const points: { series: string; group: string; x: number; y: number }[] = [];
+  const points: { series: string; group: string; dash: string; x: number; y: number }[] = [];
   const band: { series: string; band: string; x: number; lo: number; hi: number }[] = [];
   for (const s of opts.series) {
     s.x.forEach((x, k) => {
       const y = s.y[k];
-      if (okX(x) && Number.isFinite(y)) points.push({ series: s.name, group: groupOf(s), x, y });
+      if (okX(x) && Number.isFinite(y)) {
+        points.push({ series: s.name, group: groupOf(s), dash: s.dashed ? "dashed" : "solid", x, y });
+      }
       const lo = s.yLow?.[k], hi = s.yHigh?.[k];
       if (okX(x) && lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi)) {
         band.push({ series: s.name, band: groupOf(s), x, lo, hi });
@@ -245,6 +249,17 @@ export async function lineChartSvg(opts: LineChartOptions): Promise<string> {
       },
       color,
       detail: { field: "series" },
+      // Only where a series asks for it, so that every other chart's spec stays as it was.
+      ...(opts.series.some((s) => s.dashed)
+        ? {
+          strokeDash: {
+            field: "dash",
+            type: "nominal",
+            scale: { domain: ["solid", "dashed"], range: [[1, 0], [6, 3]] },
+            legend: null,
+          },
+        }
+        : {}),
     },
   });
   return await render({

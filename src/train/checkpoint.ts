@@ -109,7 +109,9 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
   if (typeof raw.epoch !== "number" || typeof raw.rng_state !== "number" || !adam) bad("fields missing");
   const best = raw.best as Record<string, unknown> | null;
   const average = raw.average as Record<string, unknown> | null | undefined;
-  if (average && (typeof average.from !== "number" || typeof average.count !== "number")) bad("average");
+  if (average && (typeof average.from !== "number" || typeof average.count !== "number")) {
+    bad("average.from or average.count missing");
+  }
   return {
     config: raw.config as TrainConfig,
     epoch: raw.epoch as number,
@@ -138,7 +140,8 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
 
 /**
  * The first setting in which `saved` and `current` differ, ignoring those that do not change what is
- * computed (epochs may grow, device, workers, data_dir, average_last_epochs), as a dotted path; null when they agree.
+ * computed (epochs may grow, device, workers, data_dir, average_last_epochs), as a dotted path; null when
+ * they agree.
  */
 export function configDifference(saved: TrainConfig, current: TrainConfig): string | null {
   const a = JSON.parse(JSON.stringify(saved)) as Record<string, unknown>;

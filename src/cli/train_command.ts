@@ -134,22 +134,19 @@ export async function trainCommand(o: TrainCliOptions, argv: readonly string[]):
     return EXIT_INTERRUPTED;
   }
   const s = outcome.value;
+  const spikes = (xs: readonly number[]) => xs.map((x) => x.toFixed(2)).join(", ");
   const kept = Number.isNaN(s.best_val_accuracy)
     ? `no validation split: the model of the last epoch, ${s.best_epoch}`
     : `best validation epoch ${s.best_epoch} of ${s.epochs_completed}`;
   console.log(
     `test accuracy ${s.test_accuracy.toFixed(4)} (${kept}); ` +
-      `spikes per neuron ${
-        s.spikes_per_neuron.map((x) => x.toFixed(2)).join(", ")
-      }; model: ${o.out}/model.json`,
+      `spikes per neuron ${spikes(s.spikes_per_neuron)}; model: ${o.out}/model.json`,
   );
   if (s.averaged) {
     const [from, to] = s.averaged.epochs;
     console.log(
       `test accuracy ${s.averaged.test_accuracy.toFixed(4)} (mean weights of epochs ${from}-${to}); ` +
-        `spikes per neuron ${
-          s.averaged.spikes_per_neuron.map((x) => x.toFixed(2)).join(", ")
-        }; model: ${o.out}/averaged_model.json`,
+        `spikes per neuron ${spikes(s.averaged.spikes_per_neuron)}; model: ${o.out}/averaged_model.json`,
     );
   }
   return 0;

@@ -17,7 +17,14 @@ import { flipImages, shiftImages, squareSide } from "../data/augment.ts";
 import { augmentSeed, flipSeed, shuffleSeed } from "./seeds.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { ADAM_DEFAULTS } from "../engine/adam.ts";
-import { addStats, emptyStats, type EngineInput, isImageBatch, type Network } from "../engine/engine.ts";
+import {
+  addStats,
+  emptyStats,
+  type Engine,
+  type EngineInput,
+  isImageBatch,
+  type Network,
+} from "../engine/engine.ts";
 import { initWeights } from "../model/init.ts";
 import { modelFileJson } from "../model/model_file.ts";
 import { validateNeuronParams } from "../model/params.ts";
@@ -233,17 +240,10 @@ async function runEpochs(
       throw e;
     });
     const trainSeconds = (performance.now() - t0) / 1000;
-    let val: SplitResult, test: SplitResult;
-    try {
-      val = await evaluateSplit(engine, data.validation, config.t_in, config.loss, { signal });
-      test = await evaluateSplit(engine, data.test, config.t_in, config.loss, { signal });
-    } catch (e) {
-      if (signal?.aborted) {
-        reporter.stop("interrupted");
-        throw interrupted(epoch);
-      }
-      throw e;
-    }
+    const { val, test } = await evaluateValidationAndTest(engine, data, config, signal, () => {
+      reporter.stop("interrupted");
+      return interrupted(epoch);
+    });
     const weights = await engine.getWeights();
     const bad = weights.findIndex((w) => w.some((x) => !Number.isFinite(x)));
     if (bad >= 0) {
@@ -329,6 +329,27 @@ async function runEpochs(
   return runState(metrics, best, sizes, seconds, startedAt, average);
 }
 
+/**
+ * The validation and test splits through the engine's current weights; when `signal` aborts the pass, throws
+ * what `onAbort` returns instead of the signal's reason.
+ */
+async function evaluateValidationAndTest(
+  engine: Engine,
+  data: Dataset,
+  config: TrainConfig,
+  signal: AbortSignal | undefined,
+  onAbort: () => Error,
+): Promise<{ val: SplitResult; test: SplitResult }> {
+  try {
+    const val = await evaluateSplit(engine, data.validation, config.t_in, config.loss, { signal });
+    const test = await evaluateSplit(engine, data.test, config.t_in, config.loss, { signal });
+    return { val, test };
+  } catch (e) {
+    if (signal?.aborted) throw onAbort();
+    throw e;
+  }
+}
+
 /** File name of the averaged weights (`average_last_epochs`) inside a run's output directory. */
 export const AVERAGED_MODEL_FILE = "averaged_model.json";
 
@@ -346,20 +367,18 @@ async function measureAverage(
   const { engine } = choice;
   const epochs: [number, number] = [average.from, average.from + average.count - 1];
   await engine.setWeights(averagedWeights(average));
-  let val: SplitResult, test: SplitResult;
-  try {
-    val = await evaluateSplit(engine, data.validation, config.t_in, config.loss, { signal: opts.signal });
-    test = await evaluateSplit(engine, data.test, config.t_in, config.loss, { signal: opts.signal });
-  } catch (e) {
-    if (opts.signal?.aborted) {
-      throw new TrainingInterrupted(
+  const { val, test } = await evaluateValidationAndTest(
+    engine,
+    data,
+    config,
+    opts.signal,
+    () =>
+      new TrainingInterrupted(
         `interrupted while measuring the averaged weights; all ${config.epochs} epochs kept in ` +
           `${opts.out}/${CHECKPOINT_FILE} (--resume measures them)`,
         config.epochs,
-      );
-    }
-    throw e;
-  }
+      ),
+  );
   const layers = layerSummaries(test.stats, engine.spec.sizes, test.size);
   opts.reporter.log(
     `averaged weights of epochs ${epochs[0]}-${epochs[1]}: val ${pct(val.accuracy)} | test ${

@@ -117,12 +117,7 @@ export function buildProgram() {
     .addOption(T.limitTrain())
     .addOption(T.validationSize())
     .addOption(limitTestOption())
-    .option(
-      "--average-last <epochs>",
-      "also keep the mean weights of the last N epochs (averaged_model.json), measured after the last epoch " +
-        "(0 = off)",
-      parseNonNegativeInt,
-    )
+    .addOption(T.averageLast())
     .option("--resume", "continue from the checkpoint in --out")
     .option(
       "--log-every <steps>",
@@ -203,6 +198,7 @@ export function buildProgram() {
     .addOption(T.limitTrain())
     .addOption(T.validationSize())
     .addOption(limitTestOption())
+    .addOption(T.averageLast())
     .addOption(new Option("--device <device>", "engine").choices(DEVICES))
     .addOption(workersOption())
     .option("--shard <i/n>", "run only shard i of n (0-based), e.g. $SLURM_ARRAY_TASK_ID/8", parseShard)

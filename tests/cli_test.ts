@@ -15,6 +15,7 @@ import { SWEEP_PRESETS } from "../src/train/sweep.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { configDifference } from "../src/train/checkpoint.ts";
 import { loadDataset } from "../src/data/dataset.ts";
+import { parseCsv } from "../src/report/csv.ts";
 import { assertUserError, CAN_RUN, cli, cliCommand, exists } from "./cli_helpers.ts";
 
 /** 2 inputs -> 3 hidden -> 2 outputs; tau_m != tau_s, several spikes per neuron. */
@@ -224,7 +225,18 @@ Deno.test("--help lists the commands and exits 0", { ignore: !CAN_RUN }, async (
     assert.ok(t.stdout.includes(flag), `train --help mentions ${flag}`);
   }
   const s = await cli("sweep", "--help");
-  for (const flag of ["--merge", "--shard", "--preset", "--taus", "--tau-mode", "--lrs", "--seeds"]) {
+  for (
+    const flag of [
+      "--merge",
+      "--shard",
+      "--preset",
+      "--taus",
+      "--tau-mode",
+      "--lrs",
+      "--seeds",
+      "--average-last",
+    ]
+  ) {
     assert.ok(s.stdout.includes(flag), `sweep --help mentions ${flag}`);
   }
   for (const name of Object.keys(SWEEP_PRESETS)) {
@@ -717,6 +729,43 @@ Deno.test(
         ),
         /give --lr .* or --lrs .*, not both/,
       );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "sweep --average-last: each run keeps its mean weights, and the sweep reads them beside the kept models",
+  { ignore: !CAN_RUN },
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "multispike_sweep_avg_" });
+    try {
+      const r = await cli(
+        ...["sweep", "--dataset", "yinyang", "--taus", "1,3", "--max-spikes", "4", "--average-last", "2"],
+        ...["--epochs", "2", "--hidden", "5", "--limit-train", "60", "--limit-test", "30", "--device", "cpu"],
+        ...["--workers", "1", "--quiet", "--out", dir],
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        /max_spikes 4: test accuracy .*; mean weights of the last 2 epochs 0\.\d{4} \+- 0\.0000/,
+      );
+      assert.match(r.stdout, /max_spikes 4: best tau [13] .*; by the mean weights tau [13] /);
+      const sweep = JSON.parse(await Deno.readTextFile(`${dir}/sweep.json`));
+      assert.equal(sweep.grid.base.average_last_epochs, 2);
+      const csv = parseCsv(await Deno.readTextFile(`${dir}/sweep.csv`));
+      for (const [i, tau] of [1, 3].entries()) {
+        const summary = JSON.parse(
+          await Deno.readTextFile(`${dir}/points/tau-${tau}_k-4_seed-0/summary.json`),
+        );
+        assert.deepEqual(summary.averaged.epochs, [1, 2]);
+        // The sweep's figures are the runs' own, not measured again.
+        assert.equal(sweep.points[i].averaged_test_accuracy.mean, summary.averaged.test_accuracy);
+        assert.equal(Number(csv[i].averaged_test_accuracy), summary.averaged.test_accuracy);
+        assert.equal(csv[i].averaged_epochs, "1-2");
+      }
+      assert.match(await Deno.readTextFile(`${dir}/sweep.svg`), /stroke-dasharray="6,3"/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -9,7 +9,9 @@ import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { TrainingError, TrainingInterrupted } from "../src/train/errors.ts";
 import { mergeSweeps, runSweep, SWEEP_PRESETS, type SweepConfig } from "../src/train/sweep.ts";
 import { type GridPoint, gridPoints, gridSpec, shardPoints, timeConstants } from "../src/train/sweep_grid.ts";
-import { type RunRecord, spread, type SweepJson, sweepJson } from "../src/train/sweep_report.ts";
+import { type RunRecord, spread, sweepCsv, type SweepJson, sweepJson } from "../src/train/sweep_report.ts";
+import { formatSweep } from "../src/cli/sweep_command.ts";
+import { parseCsv } from "../src/report/csv.ts";
 import type { TrainSummary } from "../src/train/run_summary.ts";
 
 const quiet: Reporter = { start() {}, update() {}, stop() {}, log() {} };
@@ -95,7 +97,7 @@ Deno.test("spread: mean, sample standard deviation and median", () => {
   assert.ok(Number.isNaN(spread([]).mean) && Number.isNaN(spread([]).median));
 });
 
-/** A finished run of `point` whose summary holds only what sweepJson reads, with the given test accuracy. */
+/** A finished run of `point` whose summary holds only what sweepJson and sweepCsv read, with the given test accuracy. */
 function recordOf(testAccuracy: (point: GridPoint) => number): (point: GridPoint) => RunRecord {
   return (point) => ({
     point,
@@ -104,6 +106,7 @@ function recordOf(testAccuracy: (point: GridPoint) => number): (point: GridPoint
       spikes_per_neuron: [1, 1],
       layers: [{ silent_fraction: 0.5 }, { silent_fraction: 0 }],
       seconds: 1,
+      environment: { device: "cpu" },
     } as unknown as TrainSummary,
   });
 }
@@ -220,6 +223,75 @@ Deno.test("best tau with the learning rate tuned per tau: chosen on validation, 
   const one = gridSpec(tiny("unused", { taus: [5, 10], lrs: [0.001] }));
   const oneAll = gridPoints(one);
   assert.equal(sweepJson(one, oneAll, oneAll.map(recordOf(() => 0.5))).best_tau_tuned_lr, undefined);
+});
+
+Deno.test("averaged weights (--average-last): their own reading per point, best tau, csv columns, text", () => {
+  const spec = gridSpec(tiny("unused", { taus: [2, 5, 10], max_spikes: [1, 8], seeds: [0, 1] }));
+  // Made-up figures: the kept models of the multi-spike cap peak at tau 5 (one seed's bad epoch at tau 10),
+  // their mean weights rise to tau 10. The single-spike cap lacks the averaged reading at tau 10.
+  const kept: Record<string, number> = {
+    "2,8": 0.90,
+    "5,8": 0.93,
+    "10,8": 0.92,
+    "2,1": 0.9,
+    "5,1": 0.9,
+    "10,1": 0.9,
+  };
+  const mean: Record<string, [number, number]> = {
+    "2,8": [0.910, 0.912],
+    "5,8": [0.930, 0.932],
+    "10,8": [0.940, 0.936],
+    "2,1": [0.900, 0.900],
+    "5,1": [0.910, 0.910],
+  };
+  const all = gridPoints(spec);
+  const runs: RunRecord[] = all.map((point) => {
+    const r = recordOf((p) => kept[`${p.tau},${p.max_spikes}`])(point);
+    const m = mean[`${point.tau},${point.max_spikes}`];
+    const averaged = m ? { epochs: [16, 20], test_accuracy: m[point.seed] } : undefined;
+    return { point, summary: { ...r.summary, ...(averaged ? { averaged } : {}) } as TrainSummary };
+  });
+  const json = sweepJson(spec, all, runs);
+  const multi = json.points.filter((p) => p.max_spikes === 8);
+  assert.deepEqual(multi.map((p) => p.averaged_test_accuracy!.mean.toFixed(3)), ["0.911", "0.931", "0.938"]);
+  assert.ok(Math.abs(multi[2].averaged_test_accuracy!.std - Math.SQRT2 * 0.002) < 1e-12);
+  // A point whose runs lack the reading has none, and its cap gets no averaged best tau.
+  const single = json.points.filter((p) => p.max_spikes === 1);
+  assert.deepEqual(single.map((p) => p.averaged_test_accuracy !== undefined), [true, true, false]);
+  const best = Object.fromEntries(json.best_tau.map((b) => [b.max_spikes, b]));
+  assert.deepEqual([best[8].tau, best[8].interior], [5, true]);
+  assert.deepEqual(best[8].averaged, { tau: 10, test_accuracy: 0.938, interior: false });
+  assert.equal(best[1].averaged, undefined);
+
+  const csv = parseCsv(sweepCsv(runs));
+  assert.deepEqual(
+    csv.filter((r) => r.max_spikes === "8" && r.tau === "10").map((
+      r,
+    ) => [r.averaged_epochs, r.averaged_test_accuracy]),
+    [["16-20", "0.94"], ["16-20", "0.936"]],
+  );
+  assert.deepEqual(
+    csv.filter((r) => r.max_spikes === "1" && r.tau === "10").map((r) => r.averaged_test_accuracy),
+    [
+      "",
+      "",
+    ],
+  );
+  // Without the option the table keeps its columns.
+  assert.equal("averaged_test_accuracy" in parseCsv(sweepCsv(all.map(recordOf(() => 0.5))))[0], false);
+
+  const text = formatSweep(
+    { ...json, grid: { ...json.grid, base: { ...BASE, average_last_epochs: 5 } } },
+    "d",
+  );
+  assert.match(
+    text,
+    /tau 10 \(tau_m 10, tau_s 10\) max_spikes 8: .*; mean weights of the last 5 epochs 0\.9380 \+- 0\.0028/,
+  );
+  assert.match(
+    text,
+    /max_spikes 8: best tau 5 .*; by the mean weights tau 10 \(0\.9380\), at the edge of the grid/,
+  );
 });
 
 Deno.test("presets: the tau sweep compares multi-spike with single-spike over several seeds", () => {

@@ -90,6 +90,12 @@ export const trainingOptions = {
       "samples that validate (images: the last N of the training file; default 5000, Yin-Yang 1000); " +
         "0 = none: train on all and keep the last epoch's model",
     ).argParser(parseNonNegativeInt),
+  averageLast: () =>
+    new Option(
+      "--average-last <epochs>",
+      "also keep the mean weights of the last N epochs (averaged_model.json), measured after the last epoch " +
+        "(0 = off)",
+    ).argParser(parseNonNegativeInt),
 } as const;
 
 /** --limit-test */

@@ -143,12 +143,16 @@ export function formatSweep(s: SweepJson, out: string): string {
   for (const p of s.points) {
     const spikes = p.spikes_per_neuron.map((x) => x.mean.toFixed(2)).join("/");
     const lr = swept ? ` lr ${p.lr}` : "";
+    const averaged = p.averaged_test_accuracy
+      ? `; mean weights of the last ${s.grid.base.average_last_epochs} epochs ` +
+        `${p.averaged_test_accuracy.mean.toFixed(4)} +- ${p.averaged_test_accuracy.std.toFixed(4)}`
+      : "";
     lines.push(
       `tau ${p.tau} (tau_m ${p.tau_m}, tau_s ${p.tau_s}) max_spikes ${p.max_spikes}${lr}: test accuracy ` +
         `${p.test_accuracy.mean.toFixed(4)} +- ${p.test_accuracy.std.toFixed(4)}${
           p.runs >= 3 ? ` (median ${p.test_accuracy.median.toFixed(4)})` : ""
         } over ${plural(p.runs, "seed")}, ` +
-        `spikes per neuron ${spikes}`,
+        `spikes per neuron ${spikes}${averaged}`,
     );
   }
   const where = (interior: boolean) =>
@@ -162,7 +166,11 @@ export function formatSweep(s: SweepJson, out: string): string {
     const lr = b.lr !== undefined ? ` lr ${b.lr}` : "";
     lines.push(
       `max_spikes ${b.max_spikes}${lr}: best tau ${b.tau} (${b.test_accuracy.toFixed(4)}), ` +
-        where(b.interior) + median(b, b.by_median),
+        where(b.interior) + median(b, b.by_median) +
+        (b.averaged
+          ? `; by the mean weights tau ${b.averaged.tau} (${b.averaged.test_accuracy.toFixed(4)}), ` +
+            where(b.averaged.interior)
+          : ""),
     );
   }
   for (const t of s.best_tau_tuned_lr ?? []) {

@@ -47,6 +47,11 @@ export interface PointStats {
   readonly runs: number;
   readonly seeds: number[];
   readonly test_accuracy: Spread;
+  /**
+   * With `--average-last`, when every run of the point has it: the test accuracy of the mean weights of each
+   * run's last epochs (averaged_model.json), a steadier reading of the same runs than one epoch's model.
+   */
+  readonly averaged_test_accuracy?: Spread;
   /** Of the model each run kept (its best epoch on validation): what a learning rate is chosen on. */
   readonly best_val_accuracy: Spread;
   /** Per non-input layer. */
@@ -69,7 +74,8 @@ export interface SweepJson {
    * whether it lies inside the grid (an optimum) rather than at its smallest or largest tau (a trend). A cap
    * with one time constant has no entry: one point shows neither.
    */
-  readonly best_tau: (BestTau & { max_spikes: number; lr?: number; by_median: BestTau })[];
+  readonly best_tau:
+    (BestTau & { max_spikes: number; lr?: number; by_median: BestTau; averaged?: BestTau })[];
   /**
    * With two or more learning rates swept, per spike cap: the rate of each tau chosen on mean validation
    * accuracy (never on test accuracy, which then only reports), and the best tau over those choices. It
@@ -99,12 +105,20 @@ export function spread(xs: readonly number[]): Spread {
   return { mean, std: Math.sqrt(ss / (xs.length - 1)), median };
 }
 
-/** The point of `row` (one spike cap, two or more taus) with the highest `stat` of test accuracy. */
-function bestBy(row: readonly PointStats[], stat: "mean" | "median"): BestTau {
-  const best = row.reduce((a, b) => (b.test_accuracy[stat] > a.test_accuracy[stat] ? b : a));
+/**
+ * The point of `row` (one spike cap, two or more taus) with the highest `stat` of test accuracy, read from
+ * each point's kept models or, with `reading` "averaged", from their mean weights of the last epochs.
+ */
+function bestBy(
+  row: readonly PointStats[],
+  stat: "mean" | "median",
+  reading: "kept" | "averaged" = "kept",
+): BestTau {
+  const acc = (p: PointStats) => (reading === "kept" ? p.test_accuracy : p.averaged_test_accuracy!)[stat];
+  const best = row.reduce((a, b) => (acc(b) > acc(a) ? b : a));
   const taus = row.map((p) => p.tau);
   const interior = best.tau > Math.min(...taus) && best.tau < Math.max(...taus);
-  return { tau: best.tau, test_accuracy: best.test_accuracy[stat], interior };
+  return { tau: best.tau, test_accuracy: acc(best), interior };
 }
 
 /** Aggregates finished runs per (tau, max_spikes, lr) of `spec`, in grid order. */
@@ -118,6 +132,9 @@ export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: reado
         const layers = mine[0].summary.spikes_per_neuron.length;
         const perLayer = (f: (s: TrainSummary, l: number) => number) =>
           Array.from({ length: layers }, (_, l) => spread(mine.map((r) => f(r.summary, l))));
+        const averaged = mine.every((r) => r.summary.averaged !== undefined)
+          ? { averaged_test_accuracy: spread(mine.map((r) => r.summary.averaged!.test_accuracy)) }
+          : {};
         points.push({
           tau,
           tau_m: mine[0].point.config.neuron.tau_m,
@@ -127,6 +144,7 @@ export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: reado
           runs: mine.length,
           seeds: mine.map((r) => r.point.seed),
           test_accuracy: spread(mine.map((r) => r.summary.test_accuracy)),
+          ...averaged,
           best_val_accuracy: spread(mine.map((r) => r.summary.best_val_accuracy)),
           spikes_per_neuron: perLayer((s, l) => s.spikes_per_neuron[l]),
           silent_fraction: perLayer((s, l) => s.layers[l].silent_fraction),
@@ -140,7 +158,17 @@ export function sweepJson(spec: GridSpec, all: readonly GridPoint[], runs: reado
       const row = points.filter((p) => p.max_spikes === k && p.lr === lr);
       if (row.length < 2) return [];
       const swept = spec.lrs ? { lr } : {};
-      return [{ max_spikes: k, ...swept, ...bestBy(row, "mean"), by_median: bestBy(row, "median") }];
+      // Averaged weights are read only where every point of the cap has them, so one reading ranks all taus.
+      const averaged = row.every((p) => p.averaged_test_accuracy !== undefined)
+        ? { averaged: bestBy(row, "mean", "averaged") }
+        : {};
+      return [{
+        max_spikes: k,
+        ...swept,
+        ...bestBy(row, "mean"),
+        by_median: bestBy(row, "median"),
+        ...averaged,
+      }];
     })
   );
   const tuned = spec.lrs && spec.lrs.length >= 2 ? { best_tau_tuned_lr: tunedBestTau(spec, points) } : {};
@@ -184,9 +212,13 @@ function tunedBestTau(spec: GridSpec, points: readonly PointStats[]): TunedBestT
   });
 }
 
-/** sweep.csv: one row per finished run, in grid order. */
+/**
+ * sweep.csv: one row per finished run, in grid order; where any run has averaged weights
+ * (`--average-last`), also averaged_epochs (e.g. "16-20") and averaged_test_accuracy.
+ */
 export function sweepCsv(runs: readonly RunRecord[]): string {
   if (runs.length === 0) return "";
+  const anyAveraged = runs.some((r) => r.summary.averaged !== undefined);
   const rows = [...runs].sort((a, b) => a.point.index - b.point.index).map(({ point, summary: s }) => {
     const row: Record<string, string | number> = {
       key: point.key,
@@ -202,6 +234,10 @@ export function sweepCsv(runs: readonly RunRecord[]): string {
       best_epoch: s.best_epoch,
       last_test_accuracy: s.last_test_accuracy,
     };
+    if (anyAveraged) {
+      row.averaged_epochs = s.averaged ? s.averaged.epochs.join("-") : "";
+      row.averaged_test_accuracy = s.averaged?.test_accuracy ?? "";
+    }
     s.layers.forEach((l, i) => {
       row[`spikes_per_neuron_l${i + 1}`] = l.spikes_per_neuron;
       row[`silent_fraction_l${i + 1}`] = l.silent_fraction;
@@ -268,6 +304,19 @@ function sweepSvg(json: SweepJson): Promise<string> {
   const series = (pick: (p: PointStats) => Spread) =>
     lines.map(({ name, row }) => bandSeries(name, row.map((p) => p.tau), row.map(pick)))
       .filter((s) => s.x.length > 0);
+  // With --average-last, the mean weights' reading of each line: dashed in the line's colour, without a band,
+  // over the taus that have it.
+  const averaged: Series[] = lines.flatMap(({ name, row }) => {
+    const have = row.filter((p) => p.averaged_test_accuracy !== undefined);
+    if (have.length === 0) return [];
+    return [{
+      name: `${name}, averaged`,
+      group: name,
+      x: have.map((p) => p.tau),
+      y: have.map((p) => p.averaged_test_accuracy!.mean),
+      dashed: true,
+    }];
+  });
   const xLabel = json.grid.tau_mode === "s"
     ? "tau_s"
     : json.grid.tau_mode === "tied"
@@ -278,10 +327,14 @@ function sweepSvg(json: SweepJson): Promise<string> {
     {
       title: `${json.grid.dataset}: test accuracy vs time constant (mean ± std over ${seeds} seed${
         seeds === 1 ? "" : "s"
+      }${
+        averaged.length > 0
+          ? `; dashed: mean weights of the last ${json.grid.base.average_last_epochs} epochs`
+          : ""
       })`,
       xLabel,
       yLabel: "test accuracy",
-      series: series((p) => p.test_accuracy),
+      series: [...series((p) => p.test_accuracy), ...averaged],
       logX: true,
     },
     {

@@ -10,7 +10,7 @@
  * writes OUT/metrics.csv (one row per epoch) and OUT/summary.json.
  * @module
  */
-import { Command } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { type DatasetName, loadDataset } from "../src/data/dataset.ts";
 import type { ImageSplit } from "../src/data/image_split.ts";
 import { shiftImages, squareSide } from "../src/data/augment.ts";
@@ -27,9 +27,16 @@ import {
   parsePositive,
   parsePositiveInt,
 } from "../src/cli/parsers.ts";
-import { augmentSeed, shuffleSeed } from "../src/train/seeds.ts";
+import { augmentSeed, dropoutSeed, shuffleSeed } from "../src/train/seeds.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { addEpochWeights, averagedWeights, type WeightAverage } from "../src/train/weight_average.ts";
+
+/** A dropout rate: a number in [0, 1). */
+function parseDropout(value: string): number {
+  const x = parseNonNegative(value);
+  if (x >= 1) throw new InvalidArgumentError(`must be below 1, got '${value}'`);
+  return x;
+}
 
 const opts = new Command("ann_baseline.ts")
   .description("Train a ReLU network of the spiking network's shape on the same images (a reference).")
@@ -51,6 +58,12 @@ const opts = new Command("ann_baseline.ts")
     parseNonNegativeInt,
   )
   .option("--weight-decay <d>", "decoupled weight decay (AdamW)", parseNonNegative, 0)
+  .option(
+    "--dropout <rate>",
+    "drop each hidden unit with this probability while training (inverted dropout; 0 = off)",
+    parseDropout,
+    0,
+  )
   .option("--seed <s>", "seed of initialisation and shuffling", parseNonNegativeInt, 0)
   .option(
     "--validation-size <n>",
@@ -120,6 +133,8 @@ const side = squareSide(data.inputSize);
 const net = new Mlp([data.inputSize, ...opts.hidden, data.classes], new Rng(opts.seed));
 const adam = newAdamState(net.params);
 const shuffle = new Rng(shuffleSeed(opts.seed));
+// Its own stream, so that a run with --dropout 0 shuffles, shifts and initialises exactly as one without it.
+const dropout = opts.dropout > 0 ? { rate: opts.dropout, rng: new Rng(dropoutSeed(opts.seed)) } : undefined;
 await Deno.mkdir(opts.out, { recursive: true });
 const rows = ["epoch,lr,train_loss,train_acc,val_acc,test_acc,seconds"];
 let best = { epoch: 0, val: -1, test: NaN };
@@ -130,7 +145,8 @@ console.log(
     net.sizes.join("-")
   } (ReLU, softmax) on ${data.name}: ${train.size} training, ${data.validation.size} ` +
     `validation, ${data.test.size} test images; Adam lr ${schedule.lr} x ${schedule.lrDecay}/epoch, batch ${schedule.batchSize}` +
-    (schedule.augmentShift > 0 ? `, shifts up to ${schedule.augmentShift} px` : ""),
+    (schedule.augmentShift > 0 ? `, shifts up to ${schedule.augmentShift} px` : "") +
+    (opts.dropout > 0 ? `, dropout ${opts.dropout} on hidden units` : ""),
 );
 for (let epoch = 1; epoch <= schedule.epochs; epoch++) {
   const started = performance.now();
@@ -144,7 +160,7 @@ for (let epoch = 1; epoch <= schedule.epochs; epoch++) {
     const labels = Int32Array.from(idx, (i) => train.labels[i]);
     let batch = train.batch(idx, 1);
     if (schedule.augmentShift > 0) batch = shiftImages(batch, side, schedule.augmentShift, shiftRng);
-    const r = net.lossAndGradient(intensities(batch), labels);
+    const r = net.lossAndGradient(intensities(batch), labels, dropout);
     if (!Number.isFinite(r.loss)) {
       console.error(
         `ann_baseline.ts: error: the loss diverged (${r.loss}) in epoch ${epoch}; try a smaller --lr`,

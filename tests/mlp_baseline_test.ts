@@ -60,6 +60,52 @@ Deno.test("Mlp gradient matches central finite differences (one and two hidden l
   }
 });
 
+Deno.test("Mlp with dropout: the gradient through the batch's mask matches finite differences", () => {
+  const sizes = [7, 6, 5, 3];
+  const rng = new Rng(11);
+  const net = new Mlp(sizes, rng);
+  // Non-zero biases: a sample whose units below are all dropped would otherwise sit on a ReLU kink (z = 0).
+  for (let p = 1; p < net.params.length; p += 2) {
+    for (let i = 0; i < net.params[p].length; i++) net.params[p][i] = 0.1 * rng.normal();
+  }
+  const batch = 5;
+  const x = inputs(rng, batch, sizes[0]);
+  const labels = Int32Array.from({ length: batch }, () => rng.int(sizes.at(-1)!));
+  // The same mask at every evaluation: a fresh stream from one seed draws it each time.
+  const dropout = () => ({ rate: 0.4, rng: new Rng(5) });
+  const hidden = net.forward(x, batch, dropout())[1];
+  const plain = net.forward(x, batch)[1];
+  let dropped = 0;
+  for (let k = 0; k < plain.length; k++) {
+    if (hidden[k] === 0 && plain[k] > 0) dropped++;
+    // A kept unit is scaled by 1 / (1 - rate).
+    else assert.ok(Math.abs(hidden[k] - plain[k] / 0.6) < 1e-12, `unit ${k}: ${hidden[k]} vs ${plain[k]}`);
+  }
+  assert.ok(dropped > 0, "the mask drops some active units");
+  net.lossAndGradient(x, labels, dropout());
+  const analytic = net.grads.map((g) => g.slice());
+  const h = 1e-6;
+  for (let p = 0; p < net.params.length; p++) {
+    for (let i = 0; i < net.params[p].length; i++) {
+      const w0 = net.params[p][i];
+      net.params[p][i] = w0 + h;
+      const up = net.lossAndGradient(x, labels, dropout()).loss;
+      net.params[p][i] = w0 - h;
+      const down = net.lossAndGradient(x, labels, dropout()).loss;
+      net.params[p][i] = w0;
+      const fd = (up - down) / (2 * h);
+      assert.ok(
+        Math.abs(fd - analytic[p][i]) <= 1e-6 + 1e-5 * Math.abs(fd),
+        `param ${p}[${i}]: backprop ${analytic[p][i]}, finite difference ${fd}`,
+      );
+    }
+  }
+  // The dropped units' gradient differs from the plain network's: the mask is in the backward pass.
+  net.lossAndGradient(x, labels);
+  assert.ok(net.grads.some((g, p) => g.some((v, i) => Math.abs(v - analytic[p][i]) > 1e-6)));
+  assert.throws(() => net.lossAndGradient(x, labels, { rate: 1, rng }), /dropout rate/);
+});
+
 Deno.test("Mlp predict is the largest logit, and the loss is the softmax cross-entropy of the logits", () => {
   const rng = new Rng(3);
   const net = new Mlp([4, 8, 3], rng);
@@ -114,6 +160,7 @@ Deno.test({
         "--epochs=2",
         "--hidden=32",
         "--average-last=2",
+        "--dropout=0.2",
         `--out=${out}`,
       );
       assert.equal(run.code, 0, run.stderr);
@@ -126,6 +173,7 @@ Deno.test({
         [2, mnist.batch_size, mnist.lr, mnist.lr_decay],
       );
       assert.equal(summary.options.augmentShift, mnist.augment_shift);
+      assert.equal(summary.options.dropout, 0.2);
       // 600 images and 2 epochs already lift a 32-unit network far above chance (10%) on MNIST.
       assert.ok(summary.test_accuracy > 0.5 && summary.test_accuracy <= 1, `test ${summary.test_accuracy}`);
       assert.ok([1, 2].includes(summary.best_epoch));
@@ -146,6 +194,9 @@ Deno.test({
       const noBatch = await script("--batch-size=0", `--out=${out}`);
       assert.notEqual(noBatch.code, 0);
       assert.match(noBatch.stderr, /--batch-size .* must be an integer >= 1/);
+      const allDropped = await script("--dropout=1", `--out=${out}`);
+      assert.notEqual(allDropped.code, 0);
+      assert.match(allDropped.stderr, /--dropout .* must be below 1/);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

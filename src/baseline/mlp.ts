@@ -14,6 +14,17 @@
  */
 import type { Rng } from "../util/rng.ts";
 
+/**
+ * Dropout of hidden units while training (inverted: a kept unit is scaled by 1 / (1 - rate), so that the
+ * network is used without it, unscaled, at test time). `rng` draws which units drop, one draw per unit and
+ * sample, hidden layers in order.
+ */
+export interface Dropout {
+  /** Probability that a hidden unit is dropped, in [0, 1). */
+  readonly rate: number;
+  readonly rng: Rng;
+}
+
 /** A fully connected ReLU network with a softmax output, its parameters and their gradients. */
 export class Mlp {
   /** Layer widths, input first, e.g. [784, 800, 10]. */
@@ -51,8 +62,9 @@ export class Mlp {
    * Activations of every layer for a batch: [input, hidden..., logits], each (batch x width).
    * @param x (batch x sizes[0]) inputs
    * @param batch samples in x
+   * @param dropout hidden units dropped (training only); none by default
    */
-  forward(x: Float64Array, batch: number): Float64Array[] {
+  forward(x: Float64Array, batch: number, dropout?: Dropout): Float64Array[] {
     if (x.length !== batch * this.sizes[0]) {
       throw new RangeError(
         `Mlp.forward: ${batch} samples need ${batch * this.sizes[0]} inputs, got ${x.length}`,
@@ -78,7 +90,13 @@ export class Mlp {
           for (let o = 0; o < nOut; o++) z[zo + o] += ai * w[wo + o];
         }
       }
-      if (l < last) { for (let k = 0; k < z.length; k++) if (z[k] < 0) z[k] = 0; }
+      if (l < last) {
+        for (let k = 0; k < z.length; k++) if (z[k] < 0) z[k] = 0;
+        if (dropout && dropout.rate > 0) {
+          const keep = 1 / (1 - dropout.rate);
+          for (let k = 0; k < z.length; k++) z[k] = dropout.rng.next() < dropout.rate ? 0 : z[k] * keep;
+        }
+      }
       acts.push(z);
     }
     return acts;
@@ -102,14 +120,26 @@ export class Mlp {
   }
 
   /**
-   * Mean softmax cross-entropy of a batch; fills `grads` with its gradient (exact backpropagation).
+   * Mean softmax cross-entropy of a batch; fills `grads` with its gradient (exact backpropagation, through
+   * the dropout mask drawn for this batch when `dropout` is given).
    * @param x (batch x sizes[0]) inputs
    * @param labels (batch) classes
+   * @param dropout hidden units dropped for this batch; none by default
    * @returns the mean loss and the samples the batch got right
    */
-  lossAndGradient(x: Float64Array, labels: ArrayLike<number>): { loss: number; correct: number } {
+  lossAndGradient(
+    x: Float64Array,
+    labels: ArrayLike<number>,
+    dropout?: Dropout,
+  ): { loss: number; correct: number } {
     const batch = labels.length;
-    const acts = this.forward(x, batch);
+    if (dropout && !(dropout.rate >= 0 && dropout.rate < 1)) {
+      throw new RangeError(`Mlp: dropout rate must be in [0, 1), got ${dropout.rate}`);
+    }
+    const acts = this.forward(x, batch, dropout);
+    // A kept hidden unit's output is its ReLU times this, so its gradient is too; a dropped one's is 0 and
+    // is skipped as a zero below.
+    const keep = dropout && dropout.rate > 0 ? 1 / (1 - dropout.rate) : 1;
     const k = this.sizes.at(-1)!;
     // delta: d(mean loss)/d(pre-activation) of the current layer, starting with softmax - one-hot.
     let delta = new Float64Array(batch * k);
@@ -162,7 +192,7 @@ export class Mlp {
             gw[wo + o] += ai * delta[d + o];
             back += w[wo + o] * delta[d + o];
           }
-          if (below) below[s * nIn + i] = back;
+          if (below) below[s * nIn + i] = back * keep;
         }
       }
       if (below) delta = below;

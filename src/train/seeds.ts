@@ -25,3 +25,8 @@ export function augmentSeed(seed: number, epoch: number): number {
 export function flipSeed(seed: number, epoch: number): number {
   return (augmentSeed(seed, epoch) ^ 0x27d4eb2f) >>> 0;
 }
+
+/** Seeds the dropout masks of `scripts/ann_baseline.ts --dropout`: one stream for the run, apart from the rest. */
+export function dropoutSeed(seed: number): number {
+  return (shuffleSeed(seed) ^ 0x165667b1) >>> 0;
+}

@@ -25,6 +25,14 @@ export interface Dropout {
   readonly rng: Rng;
 }
 
+/**
+ * What a kept hidden unit's output is multiplied by under `dropout`: 1 / (1 - rate), 1 without dropout. The
+ * forward pass scales by it and the backward pass by the same factor, so both take it from here.
+ */
+function keepScale(dropout: Dropout | undefined): number {
+  return dropout && dropout.rate > 0 ? 1 / (1 - dropout.rate) : 1;
+}
+
 /** A fully connected ReLU network with a softmax output, its parameters and their gradients. */
 export class Mlp {
   /** Layer widths, input first, e.g. [784, 800, 10]. */
@@ -93,7 +101,7 @@ export class Mlp {
       if (l < last) {
         for (let k = 0; k < z.length; k++) if (z[k] < 0) z[k] = 0;
         if (dropout && dropout.rate > 0) {
-          const keep = 1 / (1 - dropout.rate);
+          const keep = keepScale(dropout);
           for (let k = 0; k < z.length; k++) z[k] = dropout.rng.next() < dropout.rate ? 0 : z[k] * keep;
         }
       }
@@ -139,7 +147,7 @@ export class Mlp {
     const acts = this.forward(x, batch, dropout);
     // A kept hidden unit's output is its ReLU times this, so its gradient is too; a dropped one's is 0 and
     // is skipped as a zero below.
-    const keep = dropout && dropout.rate > 0 ? 1 / (1 - dropout.rate) : 1;
+    const keep = keepScale(dropout);
     const k = this.sizes.at(-1)!;
     // delta: d(mean loss)/d(pre-activation) of the current layer, starting with softmax - one-hot.
     let delta = new Float64Array(batch * k);

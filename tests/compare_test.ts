@@ -3,7 +3,8 @@
  * them) compared through the command line, the default labels, and the errors for bad directories and flags.
  */
 import assert from "node:assert/strict";
-import { compareRows, defaultLabels, formatCompareTable, readRunDir } from "../src/cli/compare_command.ts";
+import { compareRows, defaultLabels, formatCompareTable } from "../src/cli/compare_command.ts";
+import { readRunDir } from "../src/cli/run_records.ts";
 import { UsageError } from "../src/cli/errors.ts";
 import { parseCsv, toCsv } from "../src/report/csv.ts";
 import { compareSvg } from "../src/report/compare_plot.ts";

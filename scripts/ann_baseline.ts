@@ -13,7 +13,7 @@
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { type DatasetName, loadDataset } from "../src/data/dataset.ts";
 import type { ImageSplit } from "../src/data/image_split.ts";
-import { shiftImages, squareSide } from "../src/data/augment.ts";
+import { flipImages, shiftImages, squareSide } from "../src/data/augment.ts";
 import type { ImageBatch } from "../src/engine/engine.ts";
 import { ADAM_DEFAULTS, adamStep, newAdamState } from "../src/engine/adam.ts";
 import { Mlp } from "../src/baseline/mlp.ts";
@@ -27,12 +27,12 @@ import {
   parsePositive,
   parsePositiveInt,
 } from "../src/cli/parsers.ts";
-import { augmentSeed, dropoutSeed, shuffleSeed } from "../src/train/seeds.ts";
+import { augmentSeed, dropoutSeed, flipSeed, shuffleSeed } from "../src/train/seeds.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { addEpochWeights, averagedWeights, type WeightAverage } from "../src/train/weight_average.ts";
 
-/** A dropout rate: a number in [0, 1). */
-function parseDropout(value: string): number {
+/** A number in [0, 1): a dropout rate, a label smoothing. */
+function parseUnitInterval(value: string): number {
   const x = parseNonNegative(value);
   if (x >= 1) throw new InvalidArgumentError(`must be below 1, got '${value}'`);
   return x;
@@ -57,11 +57,21 @@ const opts = new Command("ann_baseline.ts")
     "move each training image by up to px pixels, anew every epoch (default: train's for the dataset)",
     parseNonNegativeInt,
   )
+  .option(
+    "--augment-flip",
+    "mirror each training image left to right with probability 1/2, as train's option",
+  )
   .option("--weight-decay <d>", "decoupled weight decay (AdamW)", parseNonNegative, 0)
   .option(
     "--dropout <rate>",
     "drop each hidden unit with this probability while training (inverted dropout; 0 = off)",
-    parseDropout,
+    parseUnitInterval,
+    0,
+  )
+  .option(
+    "--label-smoothing <e>",
+    "train against the target (1 - e) on the class plus e / classes on every class (0 = off)",
+    parseUnitInterval,
     0,
   )
   .option("--seed <s>", "seed of initialisation and shuffling", parseNonNegativeInt, 0)
@@ -146,13 +156,16 @@ console.log(
   } (ReLU, softmax) on ${data.name}: ${train.size} training, ${data.validation.size} ` +
     `validation, ${data.test.size} test images; Adam lr ${schedule.lr} x ${schedule.lrDecay}/epoch, batch ${schedule.batchSize}` +
     (schedule.augmentShift > 0 ? `, shifts up to ${schedule.augmentShift} px` : "") +
-    (opts.dropout > 0 ? `, dropout ${opts.dropout} on hidden units` : ""),
+    (opts.augmentFlip ? ", mirrored at random" : "") +
+    (opts.dropout > 0 ? `, dropout ${opts.dropout} on hidden units` : "") +
+    (opts.labelSmoothing > 0 ? `, label smoothing ${opts.labelSmoothing}` : ""),
 );
 for (let epoch = 1; epoch <= schedule.epochs; epoch++) {
   const started = performance.now();
   const lr = schedule.lr * Math.pow(schedule.lrDecay, epoch - 1);
   const order = shuffle.shuffle(Int32Array.from({ length: train.size }, (_, i) => i));
   const shiftRng = new Rng(augmentSeed(opts.seed, epoch - 1));
+  const flipRng = new Rng(flipSeed(opts.seed, epoch - 1));
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < order.length; from += schedule.batchSize) {
@@ -160,7 +173,8 @@ for (let epoch = 1; epoch <= schedule.epochs; epoch++) {
     const labels = Int32Array.from(idx, (i) => train.labels[i]);
     let batch = train.batch(idx, 1);
     if (schedule.augmentShift > 0) batch = shiftImages(batch, side, schedule.augmentShift, shiftRng);
-    const r = net.lossAndGradient(intensities(batch), labels, dropout);
+    if (opts.augmentFlip) batch = flipImages(batch, side, flipRng);
+    const r = net.lossAndGradient(intensities(batch), labels, dropout, opts.labelSmoothing);
     if (!Number.isFinite(r.loss)) {
       console.error(
         `ann_baseline.ts: error: the loss diverged (${r.loss}) in epoch ${epoch}; try a smaller --lr`,

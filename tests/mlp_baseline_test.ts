@@ -106,6 +106,46 @@ Deno.test("Mlp with dropout: the gradient through the batch's mask matches finit
   assert.throws(() => net.lossAndGradient(x, labels, { rate: 1, rng }), /dropout rate/);
 });
 
+Deno.test("Mlp with label smoothing: the loss against the smoothed target, its gradient against finite differences", () => {
+  const rng = new Rng(11);
+  const net = new Mlp([6, 10, 4], rng);
+  const batch = 5;
+  const x = inputs(rng, batch, 6);
+  const labels = Int32Array.from({ length: batch }, () => rng.int(4));
+  const e = 0.1;
+  // The loss written out: -sum_c target_c log softmax_c, target = (1 - e) one-hot + e / 4.
+  const logits = net.forward(x, batch).at(-1)!;
+  let expected = 0;
+  for (let s = 0; s < batch; s++) {
+    const row = Array.from(logits.subarray(4 * s, 4 * s + 4));
+    const logSum = Math.log(row.reduce((a, z) => a + Math.exp(z), 0));
+    row.forEach((z, c) => (expected -= ((c === labels[s] ? 1 - e : 0) + e / 4) * (z - logSum)));
+  }
+  assert.ok(Math.abs(net.lossAndGradient(x, labels, undefined, e).loss - expected / batch) < 1e-12);
+  const analytic = net.grads.map((g) => g.slice());
+  const h = 1e-6;
+  for (let p = 0; p < net.params.length; p++) {
+    for (let i = 0; i < net.params[p].length; i++) {
+      const w0 = net.params[p][i];
+      net.params[p][i] = w0 + h;
+      const up = net.lossAndGradient(x, labels, undefined, e).loss;
+      net.params[p][i] = w0 - h;
+      const down = net.lossAndGradient(x, labels, undefined, e).loss;
+      net.params[p][i] = w0;
+      const fd = (up - down) / (2 * h);
+      assert.ok(
+        Math.abs(fd - analytic[p][i]) <= 1e-6 + 1e-5 * Math.abs(fd),
+        `param ${p}[${i}]: backprop ${analytic[p][i]}, finite difference ${fd}`,
+      );
+    }
+  }
+  // Smoothing changes the gradient (it is not ignored), and 0 is the plain loss.
+  net.lossAndGradient(x, labels);
+  assert.ok(net.grads.some((g, p) => g.some((v, i) => Math.abs(v - analytic[p][i]) > 1e-6)));
+  assert.equal(net.lossAndGradient(x, labels, undefined, 0).loss, net.lossAndGradient(x, labels).loss);
+  assert.throws(() => net.lossAndGradient(x, labels, undefined, 1), /label smoothing/);
+});
+
 Deno.test("Mlp predict is the largest logit, and the loss is the softmax cross-entropy of the logits", () => {
   const rng = new Rng(3);
   const net = new Mlp([4, 8, 3], rng);
@@ -161,6 +201,8 @@ Deno.test({
         "--hidden=32",
         "--average-last=2",
         "--dropout=0.2",
+        "--label-smoothing=0.1",
+        "--augment-flip",
         `--out=${out}`,
       );
       assert.equal(run.code, 0, run.stderr);
@@ -174,6 +216,9 @@ Deno.test({
       );
       assert.equal(summary.options.augmentShift, mnist.augment_shift);
       assert.equal(summary.options.dropout, 0.2);
+      assert.equal(summary.options.labelSmoothing, 0.1);
+      assert.equal(summary.options.augmentFlip, true);
+      assert.match(run.stdout, /mirrored at random, dropout 0\.2 on hidden units, label smoothing 0\.1/);
       // 600 images and 2 epochs already lift a 32-unit network far above chance (10%) on MNIST.
       assert.ok(summary.test_accuracy > 0.5 && summary.test_accuracy <= 1, `test ${summary.test_accuracy}`);
       assert.ok([1, 2].includes(summary.best_epoch));
@@ -197,6 +242,9 @@ Deno.test({
       const allDropped = await script("--dropout=1", `--out=${out}`);
       assert.notEqual(allDropped.code, 0);
       assert.match(allDropped.stderr, /--dropout .* must be below 1/);
+      const allSmoothed = await script("--label-smoothing=1", `--out=${out}`);
+      assert.notEqual(allSmoothed.code, 0);
+      assert.match(allSmoothed.stderr, /--label-smoothing .* must be below 1/);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

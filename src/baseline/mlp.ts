@@ -129,27 +129,35 @@ export class Mlp {
 
   /**
    * Mean softmax cross-entropy of a batch; fills `grads` with its gradient (exact backpropagation, through
-   * the dropout mask drawn for this batch when `dropout` is given).
+   * the dropout mask drawn for this batch when `dropout` is given). With `labelSmoothing` e the target of a
+   * sample of class y is (1 - e) on y plus e / classes on every class (Szegedy et al. 2016), so the
+   * gradient at the logits is softmax minus that target.
    * @param x (batch x sizes[0]) inputs
    * @param labels (batch) classes
    * @param dropout hidden units dropped for this batch; none by default
+   * @param labelSmoothing e in [0, 1); 0 (the default) is the plain one-hot target
    * @returns the mean loss and the samples the batch got right
    */
   lossAndGradient(
     x: Float64Array,
     labels: ArrayLike<number>,
     dropout?: Dropout,
+    labelSmoothing = 0,
   ): { loss: number; correct: number } {
     const batch = labels.length;
     if (dropout && !(dropout.rate >= 0 && dropout.rate < 1)) {
       throw new RangeError(`Mlp: dropout rate must be in [0, 1), got ${dropout.rate}`);
+    }
+    if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+      throw new RangeError(`Mlp: label smoothing must be in [0, 1), got ${labelSmoothing}`);
     }
     const acts = this.forward(x, batch, dropout);
     // A kept hidden unit's output is its ReLU times this, so its gradient is too; a dropped one's is 0 and
     // is skipped as a zero below.
     const keep = keepScale(dropout);
     const k = this.sizes.at(-1)!;
-    // delta: d(mean loss)/d(pre-activation) of the current layer, starting with softmax - one-hot.
+    const spread = labelSmoothing / k;
+    // delta: d(mean loss)/d(pre-activation) of the current layer, starting with softmax - target.
     let delta = new Float64Array(batch * k);
     const logits = acts.at(-1)!;
     let loss = 0;
@@ -174,10 +182,13 @@ export class Mlp {
       if (!(y >= 0 && y < k)) {
         throw new RangeError(`Mlp: label ${y} of sample ${s} is not a class 0..${k - 1}`);
       }
-      loss += Math.log(sum) + max - logits[o + y];
+      // -sum_c target_c log softmax_c, with log softmax_c = logit_c - max - log(sum).
+      const logSum = Math.log(sum) + max;
+      loss += (1 - labelSmoothing) * (logSum - logits[o + y]);
+      if (spread > 0) { for (let c = 0; c < k; c++) loss += spread * (logSum - logits[o + c]); }
       if (argmax === y) correct++;
-      for (let c = 0; c < k; c++) delta[o + c] /= sum * batch;
-      delta[o + y] -= 1 / batch;
+      for (let c = 0; c < k; c++) delta[o + c] = delta[o + c] / sum / batch - spread / batch;
+      delta[o + y] -= (1 - labelSmoothing) / batch;
     }
     for (let l = this.sizes.length - 2; l >= 0; l--) {
       const nIn = this.sizes[l];

@@ -10,7 +10,7 @@
  * writes OUT/metrics.csv (one row per epoch) and OUT/summary.json.
  * @module
  */
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command } from "@commander-js/extra-typings";
 import { type DatasetName, loadDataset } from "../src/data/dataset.ts";
 import type { ImageSplit } from "../src/data/image_split.ts";
 import { flipImages, shiftImages, squareSide } from "../src/data/augment.ts";
@@ -26,17 +26,11 @@ import {
   parseNonNegativeInt,
   parsePositive,
   parsePositiveInt,
+  parseUnitInterval,
 } from "../src/cli/parsers.ts";
 import { augmentSeed, dropoutSeed, flipSeed, shuffleSeed } from "../src/train/seeds.ts";
 import { defaultTrainConfig } from "../src/train/defaults.ts";
 import { addEpochWeights, averagedWeights, type WeightAverage } from "../src/train/weight_average.ts";
-
-/** A number in [0, 1): a dropout rate, a label smoothing. */
-function parseUnitInterval(value: string): number {
-  const x = parseNonNegative(value);
-  if (x >= 1) throw new InvalidArgumentError(`must be below 1, got '${value}'`);
-  return x;
-}
 
 const opts = new Command("ann_baseline.ts")
   .description("Train a ReLU network of the spiking network's shape on the same images (a reference).")

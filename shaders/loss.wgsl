@@ -5,6 +5,7 @@
 // fired, ties to the lowest index, -1 when all are silent. Every silent output adds
 // vmax_weight * (THETA - Vmax_i) / THETA (its gradient enters as the layer's silent_grad, adjoint.wgsl);
 // every firing output adds the timing anchor (t_ref_weight / 2) (t_first_i - t_ref)^2 when t_ref_weight > 0.
+// With label_smoothing e > 0 the cross-entropy's target is (1 - e) on the label plus e / n_out on every output.
 //
 // Dispatch: (ceil(samples / WG), 1, 1).
 // @group(0) @binding(0) uniform  lp      LossParams (below)
@@ -28,7 +29,7 @@ struct LossParams {
   scale: f32,       // factor of every gradient, e.g. 1/batch
   t_ref_weight: f32, // weight of the timing anchor, 0 = off
   t_ref: f32,        // time the anchor pulls first output spikes towards, e.g. 8
-  pad1: f32,
+  label_smoothing: f32, // e in [0, 1), 0 = off
   pad2: f32,
   pad3: f32,
 }
@@ -93,7 +94,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = 0u; i < lp.n_out; i++) {
     sum += exp(logit(row + i) - z_max);
   }
-  var loss = z_max + log(sum) - logit(row + label);
+  let spread = lp.label_smoothing / f32(lp.n_out);
+  var target_logit = (1.0 - lp.label_smoothing) * logit(row + label);
+  if (spread > 0.0) {
+    for (var i = 0u; i < lp.n_out; i++) {
+      target_logit += spread * logit(row + i);
+    }
+  }
+  var loss = z_max + log(sum) - target_logit;
   for (var i = 0u; i < lp.n_out; i++) {
     if (count[row + i] == 0u) {
       loss += lp.vmax_weight * (THETA - vm[row + i].x) / THETA;
@@ -108,7 +116,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var dz = 0.0;
     if (n > 0u) {
       // Silent outputs get no timing gradient (MODEL.md section 4).
-      dz = (exp(logit(out) - z_max) / sum - select(0.0, 1.0, i == label)) * lp.scale;
+      dz = (exp(logit(out) - z_max) / sum - (select(0.0, 1.0 - lp.label_smoothing, i == label) + spread)) * lp.scale;
     }
     for (var k = 0u; k < CAP; k++) {
       var g = 0.0;

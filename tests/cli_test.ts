@@ -288,6 +288,8 @@ Deno.test("bad option values: one line, exit 2", { ignore: !CAN_RUN }, async (t)
     [["train", "--out", "x", "--lr-decay", "1.5"], /--lr-decay.*\(0, 1\]/],
     [["train", "--out", "x", "--augment-shift", "1.5"], /--augment-shift.*not an integer/],
     [["train", "--out", "x", "--weight-decay", "-1"], /--weight-decay/],
+    [["train", "--out", "x", "--label-smoothing", "1"], /--label-smoothing.*\[0, 1\)/],
+    [["sweep", "--label-smoothing", "-0.1"], /--label-smoothing.*\[0, 1\)/],
     [["train", "--out", "x", "--validation-size", "-5"], /--validation-size.*>= 0/],
     [["train", "--out", "x", "--epochs", "Infinity"], /--epochs/],
     [["train", "--out", "x", "--tau", "1", "--tau-m", "2"], /--tau.*cannot be used with.*--tau-m/],

@@ -98,8 +98,10 @@ export function parityCases(seed = 2024): ParityCase[] {
         tau0: 2,
         vmax_weight: 0.5,
         hidden_vmax_weight: n % 2 === 0 ? 0.01 : 0,
-        // Every third case holds its first output spikes with the timing anchor.
+        // Every third case holds its first output spikes with the timing anchor, and another third smooths
+        // the labels.
         ...(n % 3 === 1 ? { t_ref_weight: 0.2, t_ref: 4 } : {}),
+        ...(n % 3 === 2 ? { label_smoothing: 0.1 } : {}),
       };
       out.push({
         name: `${sizes.join("-")} tau_m=${tm} tau_s=${ts} max_spikes=${cap} ${kind}`,

@@ -61,7 +61,12 @@ function cases(
   seed: number,
   sizes: number[],
   lossKind: LossConfig["kind"],
-  opts: { hiddenVmax?: number; taus?: number[][]; anchor?: { weight: number; tRef: number } } = {},
+  opts: {
+    hiddenVmax?: number;
+    taus?: number[][];
+    anchor?: { weight: number; tRef: number };
+    labelSmoothing?: number;
+  } = {},
 ): Case[] {
   const out: Case[] = [];
   const rng = new Rng(seed);
@@ -89,6 +94,7 @@ function cases(
         vmax_weight: 0.5,
         hidden_vmax_weight: hiddenVmax,
         ...(opts.anchor ? { t_ref_weight: opts.anchor.weight, t_ref: opts.anchor.tRef } : {}),
+        ...(opts.labelSmoothing !== undefined ? { label_smoothing: opts.labelSmoothing } : {}),
       };
       out.push({
         name: `${sizes.join("-")} tau_m=${tm} tau_s=${ts} max_spikes=${cap} ${lossKind}`,
@@ -239,6 +245,19 @@ Deno.test("gradients match finite differences with the timing anchor on first ou
   assertTally(tally, "timing anchor");
 });
 
+Deno.test("gradients match finite differences with label smoothing", async () => {
+  const tally = newTally();
+  for (
+    const c of [
+      ...cases(83, [4, 6, 5, 3], "first-spike", { labelSmoothing: 0.1 }),
+      ...cases(84, [3, 4, 3], "multi-spike", { labelSmoothing: 0.3 }),
+    ]
+  ) {
+    await checkCase(c, tally);
+  }
+  assertTally(tally, "label smoothing");
+});
+
 Deno.test("gradients match finite differences at extreme tau ratios (10x apart, within 1e-7)", async () => {
   const tally = newTally();
   const taus = [[1, 10], [10, 1], [3, 3 * (1 + 1e-7)], [3, 3 * (1 - 1e-10)]];
@@ -263,7 +282,7 @@ Deno.test("gradients match finite differences when input events share time stamp
   assertTally(tally, "shared time stamps");
 });
 
-Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy, Vmax terms of silent neurons, anchor", async () => {
+Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy, Vmax terms of silent neurons, anchor, label smoothing", async () => {
   // Recomputed here from the engine's spike times and the reference simulation's potential maxima.
   let silentSeen = 0;
   for (
@@ -271,6 +290,8 @@ Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy, Vmax te
       ...cases(61, [4, 6, 5, 3], "first-spike", { hiddenVmax: 0.2 }),
       ...cases(62, [4, 6, 3], "multi-spike", { hiddenVmax: 0.2 }),
       ...cases(63, [4, 6, 3], "first-spike", { anchor: { weight: 0.7, tRef: 6 } }),
+      ...cases(64, [4, 6, 3], "first-spike", { labelSmoothing: 0.2 }),
+      ...cases(65, [4, 6, 3], "multi-spike", { labelSmoothing: 0.2 }),
     ]
   ) {
     const engine = new CpuEngine(c.network, { workers: 1 });
@@ -293,7 +314,10 @@ Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy, Vmax te
         return times.reduce((sum, t) => sum + Math.exp(-t / c.loss.tau0), 0);
       });
       const zMax = Math.max(...z);
-      expected += zMax + Math.log(z.reduce((sum, x) => sum + Math.exp(x - zMax), 0)) - z[c.labels[s]];
+      // The target: 1 - e on the label plus e / outputs on every output (e = 0: the label alone).
+      const e = c.loss.label_smoothing ?? 0;
+      const logSum = zMax + Math.log(z.reduce((sum, x) => sum + Math.exp(x - zMax), 0));
+      z.forEach((zi, i) => (expected += ((i === c.labels[s] ? 1 - e : 0) + e / z.length) * (logSum - zi)));
       for (let i = 0; i < out.neurons; i++) {
         const times = spikeTimes(fwd, L - 1, s, i);
         if (times.length > 0) {

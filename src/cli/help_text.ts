@@ -25,7 +25,9 @@ export function trainDefaultsHelp(): string {
       `    --tau-m ${n.tau_m} --tau-s ${n.tau_s} --theta ${n.theta} --t-max ${n.t_max} --max-spikes ${n.max_spikes} ` +
         `--loss ${c.loss.kind} --tau0 ${c.loss.tau0} --vmax-weight ${c.loss.vmax_weight} --hidden-vmax-weight ${
           c.loss.hidden_vmax_weight ?? 0
-        } --t-ref-weight ${c.loss.t_ref_weight ?? 0} --t-ref ${c.loss.t_ref ?? 0}`,
+        } --t-ref-weight ${c.loss.t_ref_weight ?? 0} --t-ref ${c.loss.t_ref ?? 0} --label-smoothing ${
+          c.loss.label_smoothing ?? 0
+        }`,
       `    --seed ${c.seed} --device ${c.device} --workers ${c.workers}`,
     );
   }

@@ -12,6 +12,7 @@ import {
   parseNonNegativeInt,
   parsePositive,
   parsePositiveInt,
+  parseUnitInterval,
 } from "./parsers.ts";
 
 export const DEVICES = ["auto", "gpu", "cpu"] as const;
@@ -80,6 +81,11 @@ export const trainingOptions = {
     ).argParser(parseNonNegative),
   tRef: () =>
     new Option("--t-ref <T>", "time the anchor holds the first output spikes at").argParser(parseNonNegative),
+  labelSmoothing: () =>
+    new Option(
+      "--label-smoothing <e>",
+      "the cross-entropy's target: 1 - e on the label plus e / outputs on every output (0 = off)",
+    ).argParser(parseUnitInterval),
   limitTrain: () =>
     new Option("--limit-train <n>", "use only the first N training samples (0 = all)").argParser(
       parseNonNegativeInt,

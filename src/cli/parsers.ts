@@ -30,6 +30,13 @@ export function parseNonNegative(text: string): number {
   return x;
 }
 
+/** A number in [0, 1), e.g. a dropout rate or a label smoothing. */
+export function parseUnitInterval(text: string): number {
+  const x = parseNumber(text);
+  if (x < 0 || x >= 1) throw new InvalidArgumentError("must be a number in [0, 1).");
+  return x;
+}
+
 /** A fraction in (0, 1], e.g. a learning-rate decay per epoch. */
 export function parseFraction(text: string): number {
   const x = parseNumber(text);

@@ -38,6 +38,7 @@ export interface TrainCliOptions {
   readonly vmaxWeight?: number;
   readonly hiddenVmaxWeight?: number;
   readonly tRefWeight?: number;
+  readonly labelSmoothing?: number;
   readonly tRef?: number;
   readonly seed?: number;
   readonly device?: DeviceChoice;
@@ -83,6 +84,7 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     hidden_vmax_weight: o.hiddenVmaxWeight ?? base.loss.hidden_vmax_weight,
     // Absent means off; left out when not asked for, so that older checkpoints resume unchanged.
     ...(o.tRefWeight !== undefined ? { t_ref_weight: o.tRefWeight } : {}),
+    ...(o.labelSmoothing !== undefined ? { label_smoothing: o.labelSmoothing } : {}),
     ...(o.tRef !== undefined ? { t_ref: o.tRef } : {}),
   };
   return Object.freeze({

@@ -117,6 +117,12 @@ export interface LossConfig {
   readonly t_ref_weight?: number;
   /** Time the anchor pulls the first output spikes towards, e.g. 8. */
   readonly t_ref?: number;
+  /**
+   * Label smoothing e in [0, 1): the cross-entropy's target is (1 - e) on the label plus e / n_out on every
+   * output (Szegedy et al. 2016) instead of the label alone; 0 or absent turns it off. It keeps the
+   * readout from driving the logits of the wrong classes ever further from the label's.
+   */
+  readonly label_smoothing?: number;
 }
 
 /** Loss, predictions and gradients of a batch. */

@@ -89,7 +89,13 @@ export function sampleLoss(
   for (let i = 0; i < nOut; i++) zMax = Math.max(zMax, logits[i]);
   let sum = 0;
   for (let i = 0; i < nOut; i++) sum += Math.exp(logits[i] - zMax);
-  let loss = zMax + Math.log(sum) - logits[label];
+  // Label smoothing (LossConfig.label_smoothing): the target is (1 - e) on the label plus e / nOut on every
+  // output; with e = 0 this is the plain -z_label, bit for bit.
+  const smoothing = cfg.label_smoothing ?? 0;
+  const spread = smoothing / nOut;
+  let targetLogit = (1 - smoothing) * logits[label];
+  if (spread > 0) { for (let i = 0; i < nOut; i++) targetLogit += spread * logits[i]; }
+  let loss = zMax + Math.log(sum) - targetLogit;
   // Every silent output is pulled towards threshold through its potential maximum (MODEL.md section 4).
   // Pulling only the target is not enough: outputs pushed late by the cross-entropy fall silent for
   // every class and training collapses (measured on Yin-Yang; README, "Model").
@@ -106,7 +112,7 @@ export function sampleLoss(
     gVmax.fill(0, 0, nOut);
     for (let i = 0; i < nOut; i++) {
       if (count[i] === 0) continue; // silent: no timing gradient (MODEL.md section 4)
-      const dz = (Math.exp(logits[i] - zMax) / sum - (i === label ? 1 : 0)) * scale;
+      const dz = (Math.exp(logits[i] - zMax) / sum - ((i === label ? 1 - smoothing : 0) + spread)) * scale;
       if (cfg.kind === "first-spike") {
         gTime[i * cap] = -dz / cfg.tau0;
       } else {

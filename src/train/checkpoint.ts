@@ -164,7 +164,7 @@ const OFF_VALUES: Record<string, unknown> = {
   augment_shift: 0,
   augment_flip: false,
 };
-const LOSS_OFF_VALUES: Record<string, unknown> = { t_ref_weight: 0 };
+const LOSS_OFF_VALUES: Record<string, unknown> = { t_ref_weight: 0, label_smoothing: 0 };
 
 function withOffValues(c: Record<string, unknown>): Record<string, unknown> {
   const out = { ...OFF_VALUES, ...c };

@@ -491,6 +491,10 @@ function checkConfig(c: TrainConfig): void {
     bad(`loss.t_ref_weight must be a finite number >= 0, got ${c.loss.t_ref_weight}`);
   }
   if (!nonNeg(c.loss.t_ref)) bad(`loss.t_ref must be a finite number >= 0, got ${c.loss.t_ref}`);
+  const smoothing = c.loss.label_smoothing;
+  if (smoothing !== undefined && !(smoothing >= 0 && smoothing < 1)) {
+    bad(`loss.label_smoothing must be in [0, 1), got ${smoothing}`);
+  }
   if (!nonNeg(c.weight_decay)) bad(`weight_decay must be a finite number >= 0, got ${c.weight_decay}`);
   const warmup = c.lr_warmup_steps;
   if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0)) {

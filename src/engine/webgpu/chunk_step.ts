@@ -113,12 +113,13 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, chunk: Chunk): Submit
   if (loss && plan.labels) {
     const u = new ArrayBuffer(48);
     new Uint32Array(u, 0, 4).set([sizes[L], m, loss.kind === "first-spike" ? 0 : 1, 0]);
-    new Float32Array(u, 16, 5).set([
+    new Float32Array(u, 16, 6).set([
       loss.tau0,
       loss.vmax_weight,
       plan.scale,
       loss.t_ref_weight ?? 0,
       loss.t_ref ?? 0,
+      loss.label_smoothing ?? 0,
     ]);
     q.writeBuffer(st.lossParams, 0, u);
     q.writeBuffer(st.labels, 0, Int32Array.from(plan.labels.subarray(from, from + m)));

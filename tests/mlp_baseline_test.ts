@@ -20,6 +20,33 @@ function inputs(rng: Rng, batch: number, n: number): Float64Array {
   return Float64Array.from({ length: batch * n }, () => (rng.next() < 0.35 ? 0 : rng.next()));
 }
 
+/**
+ * Runs `loss` once (which leaves its gradient in `net.grads`), then holds every parameter's entry to the
+ * central difference of `loss` (tolerance: module comment).
+ * @returns the backpropagated gradient
+ */
+function assertGradientsMatchDifferences(net: Mlp, loss: () => number): Float64Array[] {
+  loss();
+  const analytic = net.grads.map((g) => g.slice());
+  const h = 1e-6;
+  for (let p = 0; p < net.params.length; p++) {
+    for (let i = 0; i < net.params[p].length; i++) {
+      const w0 = net.params[p][i];
+      net.params[p][i] = w0 + h;
+      const up = loss();
+      net.params[p][i] = w0 - h;
+      const down = loss();
+      net.params[p][i] = w0;
+      const fd = (up - down) / (2 * h);
+      assert.ok(
+        Math.abs(fd - analytic[p][i]) <= 1e-6 + 1e-5 * Math.abs(fd),
+        `param ${p}[${i}]: backprop ${analytic[p][i]}, finite difference ${fd}`,
+      );
+    }
+  }
+  return analytic;
+}
+
 Deno.test("Mlp gradient matches central finite differences (one and two hidden layers)", () => {
   for (const sizes of [[6, 5, 3], [7, 6, 4, 3]]) {
     const rng = new Rng(sizes.length);
@@ -82,24 +109,7 @@ Deno.test("Mlp with dropout: the gradient through the batch's mask matches finit
     else assert.ok(Math.abs(hidden[k] - plain[k] / 0.6) < 1e-12, `unit ${k}: ${hidden[k]} vs ${plain[k]}`);
   }
   assert.ok(dropped > 0, "the mask drops some active units");
-  net.lossAndGradient(x, labels, dropout());
-  const analytic = net.grads.map((g) => g.slice());
-  const h = 1e-6;
-  for (let p = 0; p < net.params.length; p++) {
-    for (let i = 0; i < net.params[p].length; i++) {
-      const w0 = net.params[p][i];
-      net.params[p][i] = w0 + h;
-      const up = net.lossAndGradient(x, labels, dropout()).loss;
-      net.params[p][i] = w0 - h;
-      const down = net.lossAndGradient(x, labels, dropout()).loss;
-      net.params[p][i] = w0;
-      const fd = (up - down) / (2 * h);
-      assert.ok(
-        Math.abs(fd - analytic[p][i]) <= 1e-6 + 1e-5 * Math.abs(fd),
-        `param ${p}[${i}]: backprop ${analytic[p][i]}, finite difference ${fd}`,
-      );
-    }
-  }
+  const analytic = assertGradientsMatchDifferences(net, () => net.lossAndGradient(x, labels, dropout()).loss);
   // The dropped units' gradient differs from the plain network's: the mask is in the backward pass.
   net.lossAndGradient(x, labels);
   assert.ok(net.grads.some((g, p) => g.some((v, i) => Math.abs(v - analytic[p][i]) > 1e-6)));
@@ -122,23 +132,10 @@ Deno.test("Mlp with label smoothing: the loss against the smoothed target, its g
     row.forEach((z, c) => (expected -= ((c === labels[s] ? 1 - e : 0) + e / 4) * (z - logSum)));
   }
   assert.ok(Math.abs(net.lossAndGradient(x, labels, undefined, e).loss - expected / batch) < 1e-12);
-  const analytic = net.grads.map((g) => g.slice());
-  const h = 1e-6;
-  for (let p = 0; p < net.params.length; p++) {
-    for (let i = 0; i < net.params[p].length; i++) {
-      const w0 = net.params[p][i];
-      net.params[p][i] = w0 + h;
-      const up = net.lossAndGradient(x, labels, undefined, e).loss;
-      net.params[p][i] = w0 - h;
-      const down = net.lossAndGradient(x, labels, undefined, e).loss;
-      net.params[p][i] = w0;
-      const fd = (up - down) / (2 * h);
-      assert.ok(
-        Math.abs(fd - analytic[p][i]) <= 1e-6 + 1e-5 * Math.abs(fd),
-        `param ${p}[${i}]: backprop ${analytic[p][i]}, finite difference ${fd}`,
-      );
-    }
-  }
+  const analytic = assertGradientsMatchDifferences(
+    net,
+    () => net.lossAndGradient(x, labels, undefined, e).loss,
+  );
   // Smoothing changes the gradient (it is not ignored), and 0 is the plain loss.
   net.lossAndGradient(x, labels);
   assert.ok(net.grads.some((g, p) => g.some((v, i) => Math.abs(v - analytic[p][i]) > 1e-6)));

@@ -182,12 +182,13 @@ export class Mlp {
       if (!(y >= 0 && y < k)) {
         throw new RangeError(`Mlp: label ${y} of sample ${s} is not a class 0..${k - 1}`);
       }
-      // -sum_c target_c log softmax_c, with log softmax_c = logit_c - max - log(sum).
-      const logSum = Math.log(sum) + max;
-      loss += (1 - labelSmoothing) * (logSum - logits[o + y]);
-      if (spread > 0) { for (let c = 0; c < k; c++) loss += spread * (logSum - logits[o + c]); }
+      // -sum_c target_c log softmax_c = log(sum) + max - sum_c target_c logit_c (the targets sum to 1), as
+      // sampleLoss of the spiking engines takes it; with no smoothing the arithmetic is the plain loss's.
+      let targetLogit = (1 - labelSmoothing) * logits[o + y];
+      if (spread > 0) { for (let c = 0; c < k; c++) targetLogit += spread * logits[o + c]; }
+      loss += Math.log(sum) + max - targetLogit;
       if (argmax === y) correct++;
-      for (let c = 0; c < k; c++) delta[o + c] = delta[o + c] / sum / batch - spread / batch;
+      for (let c = 0; c < k; c++) delta[o + c] = delta[o + c] / (sum * batch) - spread / batch;
       delta[o + y] -= (1 - labelSmoothing) / batch;
     }
     for (let l = this.sizes.length - 2; l >= 0; l--) {

@@ -13,6 +13,7 @@
  * @module
  */
 import type { Rng } from "../util/rng.ts";
+import { targetLogit } from "../engine/loss.ts";
 
 /**
  * Dropout of hidden units while training (inverted: a kept unit is scaled by 1 / (1 - rate), so that the
@@ -182,11 +183,9 @@ export class Mlp {
       if (!(y >= 0 && y < k)) {
         throw new RangeError(`Mlp: label ${y} of sample ${s} is not a class 0..${k - 1}`);
       }
-      // -sum_c target_c log softmax_c = log(sum) + max - sum_c target_c logit_c (the targets sum to 1), as
-      // sampleLoss of the spiking engines takes it; with no smoothing the arithmetic is the plain loss's.
-      let targetLogit = (1 - labelSmoothing) * logits[o + y];
-      if (spread > 0) { for (let c = 0; c < k; c++) targetLogit += spread * logits[o + c]; }
-      loss += Math.log(sum) + max - targetLogit;
+      // -sum_c target_c log softmax_c = log(sum) + max - sum_c target_c logit_c, as the spiking engines'
+      // sampleLoss takes it; with no smoothing the arithmetic is the plain loss's.
+      loss += Math.log(sum) + max - targetLogit(logits, o, k, y, labelSmoothing);
       if (argmax === y) correct++;
       for (let c = 0; c < k; c++) delta[o + c] = delta[o + c] / (sum * batch) - spread / batch;
       delta[o + y] -= (1 - labelSmoothing) / batch;

@@ -37,6 +37,25 @@ export interface SampleLoss {
 }
 
 /**
+ * sum_i q_i z_i for the cross-entropy's target q, so that the loss is logsumexp(z) - this (the targets sum
+ * to 1): label smoothing e (LossConfig.label_smoothing) puts (1 - e) on the label plus e / n on each of the
+ * n logits from `from`; with e = 0 this is z_label, bit for bit. Shared with the reference ANN
+ * (src/baseline/mlp.ts), so both smooth the same way.
+ */
+export function targetLogit(
+  logits: ArrayLike<number>,
+  from: number,
+  n: number,
+  label: number,
+  smoothing: number,
+): number {
+  const spread = smoothing / n;
+  let sum = (1 - smoothing) * logits[from + label];
+  if (spread > 0) { for (let i = 0; i < n; i++) sum += spread * logits[from + i]; }
+  return sum;
+}
+
+/**
  * Loss of one sample with label `label`; when `gTime` (nOut, capacity) and `gVmax` (nOut) are given, also
  * writes dL/dt of every output spike and dL/dVmax (zero where there is no dependence), times `scale`.
  */
@@ -89,13 +108,9 @@ export function sampleLoss(
   for (let i = 0; i < nOut; i++) zMax = Math.max(zMax, logits[i]);
   let sum = 0;
   for (let i = 0; i < nOut; i++) sum += Math.exp(logits[i] - zMax);
-  // Label smoothing (LossConfig.label_smoothing): the target is (1 - e) on the label plus e / nOut on every
-  // output; with e = 0 this is the plain -z_label, bit for bit.
   const smoothing = cfg.label_smoothing ?? 0;
   const spread = smoothing / nOut;
-  let targetLogit = (1 - smoothing) * logits[label];
-  if (spread > 0) { for (let i = 0; i < nOut; i++) targetLogit += spread * logits[i]; }
-  let loss = zMax + Math.log(sum) - targetLogit;
+  let loss = zMax + Math.log(sum) - targetLogit(logits, 0, nOut, label, smoothing);
   // Every silent output is pulled towards threshold through its potential maximum (MODEL.md section 4).
   // Pulling only the target is not enough: outputs pushed late by the cross-entropy fall silent for
   // every class and training collapses (measured on Yin-Yang; README, "Model").

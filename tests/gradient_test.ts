@@ -198,33 +198,32 @@ function assertTally(tally: Tally, what: string) {
   );
 }
 
+/** Checks every case against finite differences, then holds the tally to assertTally; returns it. */
+async function checkCases(what: string, all: Iterable<Case>): Promise<Tally> {
+  const tally = newTally();
+  for (const c of all) await checkCase(c, tally);
+  assertTally(tally, what);
+  return tally;
+}
+
 for (const kind of ["first-spike", "multi-spike"] as const) {
   for (const sizes of [[4, 6, 5, 3], [3, 4, 3]]) {
     Deno.test(`gradients match finite differences: ${sizes.join("-")}, ${kind} loss`, async () => {
-      const tally = newTally();
-      for (const seed of [1, 2, 3]) {
-        for (
-          const c of cases(seed * 100 + sizes.length * 10 + (kind === "first-spike" ? 1 : 2), sizes, kind)
-        ) {
-          await checkCase(c, tally);
-        }
-      }
-      assertTally(tally, `${sizes.join("-")} ${kind}`);
+      await checkCases(
+        `${sizes.join("-")} ${kind}`,
+        [1, 2, 3].flatMap((seed) =>
+          cases(seed * 100 + sizes.length * 10 + (kind === "first-spike" ? 1 : 2), sizes, kind)
+        ),
+      );
     });
   }
 }
 
 Deno.test("gradients match finite differences with the hidden-layer Vmax term", async () => {
-  const tally = newTally();
-  for (
-    const c of [
-      ...cases(77, [4, 6, 5, 3], "first-spike", { hiddenVmax: 0.3 }),
-      ...cases(78, [3, 4, 3], "multi-spike", { hiddenVmax: 0.3 }),
-    ]
-  ) {
-    await checkCase(c, tally);
-  }
-  assertTally(tally, "hidden Vmax");
+  const tally = await checkCases("hidden Vmax", [
+    ...cases(77, [4, 6, 5, 3], "first-spike", { hiddenVmax: 0.3 }),
+    ...cases(78, [3, 4, 3], "multi-spike", { hiddenVmax: 0.3 }),
+  ]);
   assert.ok(
     tally.silentHidden >= 3,
     `only ${tally.silentHidden} silent hidden neurons, the hidden Vmax term is barely tested`,
@@ -232,54 +231,42 @@ Deno.test("gradients match finite differences with the hidden-layer Vmax term", 
 });
 
 Deno.test("gradients match finite differences with the timing anchor on first output spikes", async () => {
-  const tally = newTally();
   const anchor = { weight: 0.3, tRef: 5 };
-  for (
-    const c of [
-      ...cases(81, [4, 6, 5, 3], "first-spike", { anchor }),
-      ...cases(82, [3, 4, 3], "multi-spike", { anchor }),
-    ]
-  ) {
-    await checkCase(c, tally);
-  }
-  assertTally(tally, "timing anchor");
+  await checkCases("timing anchor", [
+    ...cases(81, [4, 6, 5, 3], "first-spike", { anchor }),
+    ...cases(82, [3, 4, 3], "multi-spike", { anchor }),
+  ]);
 });
 
 Deno.test("gradients match finite differences with label smoothing", async () => {
-  const tally = newTally();
-  for (
-    const c of [
-      ...cases(83, [4, 6, 5, 3], "first-spike", { labelSmoothing: 0.1 }),
-      ...cases(84, [3, 4, 3], "multi-spike", { labelSmoothing: 0.3 }),
-    ]
-  ) {
-    await checkCase(c, tally);
-  }
-  assertTally(tally, "label smoothing");
+  await checkCases("label smoothing", [
+    ...cases(83, [4, 6, 5, 3], "first-spike", { labelSmoothing: 0.1 }),
+    ...cases(84, [3, 4, 3], "multi-spike", { labelSmoothing: 0.3 }),
+  ]);
 });
 
 Deno.test("gradients match finite differences at extreme tau ratios (10x apart, within 1e-7)", async () => {
-  const tally = newTally();
   const taus = [[1, 10], [10, 1], [3, 3 * (1 + 1e-7)], [3, 3 * (1 - 1e-10)]];
-  for (const kind of ["first-spike", "multi-spike"] as const) {
-    for (const c of cases(kind === "first-spike" ? 91 : 92, [3, 4, 3], kind, { taus })) {
-      await checkCase(c, tally);
-    }
-  }
-  assertTally(tally, "extreme tau ratios");
+  await checkCases(
+    "extreme tau ratios",
+    (["first-spike", "multi-spike"] as const).flatMap((kind) =>
+      cases(kind === "first-spike" ? 91 : 92, [3, 4, 3], kind, { taus })
+    ),
+  );
 });
 
 Deno.test("gradients match finite differences when input events share time stamps", async () => {
   // Moving one of several simultaneous events is differentiable (their effects add); the engine must not
   // depend on how it orders them.
-  const tally = newTally();
-  for (const c of cases(55, [4, 6, 5, 3], "multi-spike")) {
-    const rng = new Rng(56);
-    const stamps = [1, 2.5, 2.5 + 1e-3, 4];
-    const time = c.input.time.map(() => stamps[rng.int(stamps.length)]);
-    await checkCase({ ...c, input: { ...c.input, time } }, tally);
-  }
-  assertTally(tally, "shared time stamps");
+  await checkCases(
+    "shared time stamps",
+    cases(55, [4, 6, 5, 3], "multi-spike").map((c) => {
+      const rng = new Rng(56);
+      const stamps = [1, 2.5, 2.5 + 1e-3, 4];
+      const time = c.input.time.map(() => stamps[rng.int(stamps.length)]);
+      return { ...c, input: { ...c.input, time } };
+    }),
+  );
 });
 
 Deno.test("the loss is MODEL.md section 4 as implemented: cross-entropy, Vmax terms of silent neurons, anchor, label smoothing", async () => {

@@ -2,7 +2,9 @@
 // backwards over the neuron's spikes with one running accumulator:
 //   a_k = g_k + sum_{k''>k} a_k'' THETA/(tau_m rho_k'') e^{-(t_k'' - t_k)/tau_m},   e_k = -a_k / rho_k
 // A silent neuron with a Vmax term gets one pseudo-item at its Vmax time with weight p.silent_grad
-// (dL/dVmax). Mirrors the first loop of LayerBackward.run (src/engine/cpu/backward.ts).
+// (dL/dVmax). Items carry p.w_scale (dropout of the inputs, else 1): the weight and input gradients, which
+// read the unscaled weights, are then those of the scaled ones the sweep used. Mirrors the first loop of
+// LayerBackward.run (src/engine/cpu/backward.ts).
 //
 // Dispatch: (ceil(n_out / WG), samples, 1).
 // @group(0) @binding(0) uniform  p       LayerParams (common.wgsl)
@@ -42,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let k = n - 1u - q;
       let slot = so + k;
       let ak = g_time[slot] + acc;
-      item[slot] = vec2<f32>(time[slot], -ak / rho[slot]);
+            item[slot] = vec2<f32>(time[slot], -ak / rho[slot] * p.w_scale);
       if (ak != 0.0) {
         any = true;
       }
@@ -52,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     item_n[out] = select(0u, n, any);
   } else if (p.silent_grad != 0.0) {
-    item[so] = vec2<f32>(vm[out].y, p.silent_grad);
+        item[so] = vec2<f32>(vm[out].y, p.silent_grad * p.w_scale);
     item_n[out] = 1u | VMAX_ITEM;
   } else {
     item_n[out] = 0u;

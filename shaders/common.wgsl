@@ -149,8 +149,25 @@ struct LayerParams {
   cap_ev: u32,      // event slots per sample in the sorted event list (a power of two)
   samples: u32,     // samples in this chunk
   flags: u32,       // bit 0: accumulate into dW (else overwrite)
-  silent_grad: f32, // dL/dVmax of each silent neuron (0: no Vmax term for this layer)
-  pad: f32,
+    silent_grad: f32, // dL/dVmax of each silent neuron (0: no Vmax term for this layer)
+  // Dropout of the layer's inputs (src/engine/dropout.ts); w_scale 1 and drop_threshold 0 when off.
+  w_scale: f32,         // factor on the weights: 1 / (1 - rate)
+  drop_threshold: u32,  // an input neuron whose mask hash is below this is dropped
+  drop_seed: u32,       // the mask seed of the layer below (layerMaskSeed)
+  sample_base: u32,     // index in the batch of the chunk's first sample: masks follow the batch index
+  pad: u32,
+}
+
+// PCG hash of a u32 (Jarzynski & Olano 2020); pcgHash in src/engine/dropout.ts gives the same bits.
+fn pcg_hash(v: u32) -> u32 {
+  let state = v * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+// Whether input neuron j of batch sample s is dropped (isDropped in src/engine/dropout.ts).
+fn dropped(threshold: u32, seed: u32, s: u32, j: u32) -> bool {
+  return threshold != 0u && pcg_hash(pcg_hash(seed + s) + j) < threshold;
 }
 
 // Items of the backward pass: itemN's low 16 bits count the items, VMAX_ITEM marks the Vmax pseudo-item.

@@ -12,7 +12,8 @@
 // @group(0) @binding(5) storage  ev       array<vec4<f32>>  (samples, cap_ev) (time, e^{-A d}, e^{-B d}, K(d)),
 //                                                           d = time minus the previous event's time (or 0)
 // @group(0) @binding(6) storage  ev_info  array<vec2<u32>>  (samples) (events kept, events lost: no room)
-// Sort order: time, then slot, i.e. (time, input neuron, its spike index): the CPU engine's order.
+// Sort order: time, then slot, i.e. (time, input neuron, its spike index): the CPU engine's order. Spikes of
+// input neurons under dropout (common.wgsl `dropped`) are left out: they reach no neuron of this layer.
 // Overrides: T_MAX, A, B (common.wgsl).
 
 @group(0) @binding(0) var<uniform> p: LayerParams;
@@ -48,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var slot = lid; slot < slots; slot += SORT_WG) {
     let j = slot / p.cap_in;
     let k = slot % p.cap_in;
-    if (k < in_count[in_base + j]) {
+        if (k < in_count[in_base + j] && !dropped(p.drop_threshold, p.drop_seed, p.sample_base + b, j)) {
       let t = in_time[in_base * p.cap_in + slot];
       if (t <= T_MAX) {
         let pos = atomicAdd(&wg_n, 1u);

@@ -289,6 +289,7 @@ Deno.test("bad option values: one line, exit 2", { ignore: !CAN_RUN }, async (t)
     [["train", "--out", "x", "--augment-shift", "1.5"], /--augment-shift.*not an integer/],
     [["train", "--out", "x", "--weight-decay", "-1"], /--weight-decay/],
     [["train", "--out", "x", "--label-smoothing", "1"], /--label-smoothing.*\[0, 1\)/],
+    [["train", "--out", "x", "--dropout", "1"], /--dropout.*\[0, 1\)/],
     [["sweep", "--label-smoothing", "-0.1"], /--label-smoothing.*\[0, 1\)/],
     [["train", "--out", "x", "--validation-size", "-5"], /--validation-size.*>= 0/],
     [["train", "--out", "x", "--epochs", "Infinity"], /--epochs/],

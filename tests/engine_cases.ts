@@ -30,6 +30,7 @@ import type {
   LossConfig,
   Network,
 } from "../src/engine/engine.ts";
+import type { DropoutConfig } from "../src/engine/dropout.ts";
 import type { NeuronParams } from "../src/model/params.ts";
 import {
   type Event,
@@ -61,12 +62,14 @@ export interface ParityCase {
   readonly samples: Event[][];
   readonly labels: Int32Array;
   readonly loss: LossConfig;
+  /** Dropout of the gradients and training step (forward and evaluate drop nothing). */
+  readonly dropout?: DropoutConfig;
 }
 
 /**
  * The random cases of the suite: tau_m below, equal to and above tau_s, single- and multi-spike, one and
  * two hidden layers, both losses, default and tiny rho_min; batches include an empty sample and an input
- * at t = 0.
+ * at t = 0; half the cases train under dropout.
  */
 export function parityCases(seed = 2024): ParityCase[] {
   const rng = new Rng(seed);
@@ -103,12 +106,17 @@ export function parityCases(seed = 2024): ParityCase[] {
         ...(n % 3 === 1 ? { t_ref_weight: 0.2, t_ref: 4 } : {}),
         ...(n % 3 === 2 ? { label_smoothing: 0.1 } : {}),
       };
+      // Drawn after everything else, so that the cases are as they were before dropout.
+      const dropout = n % 2 === 1 ? { rate: 0.3, seed: rng.int(2 ** 32) } : undefined;
       out.push({
-        name: `${sizes.join("-")} tau_m=${tm} tau_s=${ts} max_spikes=${cap} ${kind}`,
+        name: `${sizes.join("-")} tau_m=${tm} tau_s=${ts} max_spikes=${cap} ${kind}${
+          dropout ? " dropout" : ""
+        }`,
         network,
         samples,
         labels,
         loss,
+        ...(dropout ? { dropout } : {}),
       });
       n++;
     }
@@ -263,8 +271,8 @@ export async function compareOnCase(
     bad.check(ok, () => `decision time ${k}: ${e.decisionTime[k]}, reference ${t}`);
   });
 
-  const g = await engine.gradients(sub, labels, c.loss);
-  const gr = await ref.gradients(sub, labels, c.loss);
+  const g = await engine.gradients(sub, labels, c.loss, c.dropout);
+  const gr = await ref.gradients(sub, labels, c.loss, c.dropout);
   bad.check(
     Math.abs(g.loss - gr.loss) <= tol.grad * (1 + Math.abs(gr.loss)),
     () => `gradients loss ${g.loss}, reference ${gr.loss}`,
@@ -277,8 +285,8 @@ export async function compareOnCase(
   // One Adam step from the same weights and a fresh optimizer, with weight decay: it shrinks every weight
   // by lr * 0.5 * |w| (about 5e-3), far beyond the limits below, so an engine that skips it fails.
   const adam = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.5 };
-  const m = await engine.trainStep(sub, labels, c.loss, adam);
-  const mr = await ref.trainStep(sub, labels, c.loss, adam);
+  const m = await engine.trainStep(sub, labels, c.loss, adam, c.dropout);
+  const mr = await ref.trainStep(sub, labels, c.loss, adam, c.dropout);
   assert.equal(m.size, mr.size);
   assert.equal(m.correct, mr.correct, `${c.name}: trainStep correct`);
   bad.check(

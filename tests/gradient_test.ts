@@ -9,10 +9,12 @@
  * relative, with an absolute floor of 1e-7 max|grad| + 1e-8 (the FD noise above, and the scale at which
  * an entry is "zero" next to the largest one). Entries are compared only where the +h and -h runs have
  * the same spike count as the base run for every neuron of every layer and sample, and no crossing is
- * grazing: elsewhere the loss is not differentiable and no gradient can match.
+ * grazing: elsewhere the loss is not differentiable and no gradient can match. Under dropout every run of a
+ * case uses the same masks, so the differences are those of the masked network's loss.
  */
 import assert from "node:assert/strict";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
+import type { DropoutConfig } from "../src/engine/dropout.ts";
 import { DEFAULT_LOSS } from "../src/engine/loss.ts";
 import type { GradientResult, LossConfig, Network, SpikeInput } from "../src/engine/engine.ts";
 import type { NeuronParams } from "../src/model/params.ts";
@@ -40,6 +42,7 @@ interface Case {
   input: SpikeInput;
   labels: Int32Array;
   loss: LossConfig;
+  dropout?: DropoutConfig;
 }
 
 interface Tally {
@@ -66,6 +69,8 @@ function cases(
     taus?: number[][];
     anchor?: { weight: number; tRef: number };
     labelSmoothing?: number;
+    /** Dropout rate of the hidden neurons, with a mask seed drawn per case. */
+    dropout?: number;
   } = {},
 ): Case[] {
   const out: Case[] = [];
@@ -102,6 +107,7 @@ function cases(
         input: makeInput(samples),
         labels,
         loss,
+        ...(opts.dropout !== undefined ? { dropout: { rate: opts.dropout, seed: rng.int(2 ** 32) } } : {}),
       });
     }
   }
@@ -112,7 +118,7 @@ function cases(
 async function checkCase(c: Case, tally: Tally): Promise<void> {
   const engine = new CpuEngine(c.network, { workers: 1 });
   try {
-    const base = await engine.gradients(c.input, c.labels, c.loss);
+    const base = await engine.gradients(c.input, c.labels, c.loss, c.dropout);
     assert.ok(Number.isFinite(base.loss));
     assert.equal(grazingCount(base.forward), 0, `${c.name}: grazing crossing at the base point`);
     const L = base.forward.stats.length;
@@ -154,10 +160,10 @@ async function checkCase(c: Case, tally: Tally): Promise<void> {
         const h = FD_STEP * Math.max(Math.abs(w0), scale);
         w[k] = w0 + h;
         await engine.setWeights(weights);
-        const plus = await engine.gradients(c.input, c.labels, c.loss);
+        const plus = await engine.gradients(c.input, c.labels, c.loss, c.dropout);
         w[k] = w0 - h;
         await engine.setWeights(weights);
-        const minus = await engine.gradients(c.input, c.labels, c.loss);
+        const minus = await engine.gradients(c.input, c.labels, c.loss, c.dropout);
         w[k] = w0;
         compare(`dL/dW[${l}][${k}]`, base.weightGrads[l][k], plus, minus, h, floor);
       }
@@ -171,8 +177,8 @@ async function checkCase(c: Case, tally: Tally): Promise<void> {
     for (let e = 0; e < c.input.time.length; e++) {
       const t0 = c.input.time[e];
       if (t0 < h) continue; // moving an event at 0 below 0 is not legal
-      const plus = await engine.gradients(withEventTime(c.input, e, t0 + h), c.labels, c.loss);
-      const minus = await engine.gradients(withEventTime(c.input, e, t0 - h), c.labels, c.loss);
+      const plus = await engine.gradients(withEventTime(c.input, e, t0 + h), c.labels, c.loss, c.dropout);
+      const minus = await engine.gradients(withEventTime(c.input, e, t0 - h), c.labels, c.loss, c.dropout);
       compare(`dL/dt_in[${e}] (t = ${t0.toFixed(3)})`, base.inputGrads[e], plus, minus, h, floor);
     }
   } finally {
@@ -242,6 +248,15 @@ Deno.test("gradients match finite differences with label smoothing", async () =>
   await checkCases("label smoothing", [
     ...cases(83, [4, 6, 5, 3], "first-spike", { labelSmoothing: 0.1 }),
     ...cases(84, [3, 4, 3], "multi-spike", { labelSmoothing: 0.3 }),
+  ]);
+});
+
+Deno.test("gradients match finite differences under dropout of hidden neurons", async () => {
+  // Rates high enough that most samples of these small layers lose a neuron or more (dropout_test.ts holds
+  // the masked network to an explicitly masked one).
+  await checkCases("dropout", [
+    ...cases(85, [4, 6, 5, 3], "first-spike", { dropout: 0.3, hiddenVmax: 0.1 }),
+    ...cases(86, [3, 6, 3], "multi-spike", { dropout: 0.5 }),
   ]);
 });
 

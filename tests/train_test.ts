@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
+import type { DropoutConfig } from "../src/engine/dropout.ts";
 import type {
   AdamConfig,
   Engine,
@@ -374,7 +375,7 @@ Deno.test("without a validation split the last model is kept, and the run resume
   for (const d of [whole, cut]) await Deno.remove(d, { recursive: true });
 });
 
-Deno.test("image shifts, mirroring and weight decay change the run, and it still resumes bit-for-bit", async () => {
+Deno.test("image shifts, mirroring, weight decay and dropout change the run, and it still resumes bit-for-bit", async () => {
   const plain: TrainConfig = {
     ...defaultTrainConfig("mnist"),
     augment_shift: 0,
@@ -401,6 +402,9 @@ Deno.test("image shifts, mirroring and weight decay change the run, and it still
   const shifted = await weightsOf({ ...plain, augment_shift: 2 });
   const decayed = await weightsOf({ ...plain, weight_decay: 1 });
   const mirrored = await weightsOf({ ...plain, augment_flip: true });
+  const dropped = await weightsOf({ ...plain, dropout: 0.3 });
+  assert.notDeepEqual(dropped, base, "--dropout changed nothing");
+  assert.deepEqual(await weightsOf({ ...plain, dropout: 0 }), base, "--dropout 0 is not off");
   assert.notDeepEqual(shifted, base, "--augment-shift changed nothing");
   assert.notDeepEqual(mirrored, base, "--augment-flip changed nothing");
   // Off is off: an explicit false trains what an absent field does.
@@ -412,9 +416,9 @@ Deno.test("image shifts, mirroring and weight decay change the run, and it still
     `decay did not shrink the weights: ${norm(decayed)} >= ${norm(base)}`,
   );
 
-  // Shifts and flips are drawn per epoch from the seed: a run cut in epoch 2 and resumed ends where the whole
-  // run does.
-  const cfg = { ...plain, augment_shift: 2, augment_flip: true, weight_decay: 1 };
+  // Shifts and flips are drawn per epoch from the seed, dropout masks per step: a run cut in epoch 2 and
+  // resumed ends where the whole run does.
+  const cfg = { ...plain, augment_shift: 2, augment_flip: true, weight_decay: 1, dropout: 0.3 };
   const whole = await weightsOf(cfg);
   const ctl = new AbortController();
   let steps = 0;
@@ -494,16 +498,17 @@ class NanAtStep implements Engine {
   evaluate(input: SpikeInput, labels: Int32Array, loss: LossConfig) {
     return this.inner.evaluate(input, labels, loss);
   }
-  gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig) {
-    return this.inner.gradients(input, labels, loss);
+  gradients(input: SpikeInput, labels: Int32Array, loss: LossConfig, dropout?: DropoutConfig) {
+    return this.inner.gradients(input, labels, loss, dropout);
   }
   async trainStep(
     input: SpikeInput,
     labels: Int32Array,
     loss: LossConfig,
     adam: AdamConfig,
+    dropout?: DropoutConfig,
   ): Promise<StepMetrics> {
-    const m = await this.inner.trainStep(input, labels, loss, adam);
+    const m = await this.inner.trainStep(input, labels, loss, adam, dropout);
     return ++this.#steps === this.nanAt ? { ...m, loss: NaN } : m;
   }
   getOptimizerState() {

@@ -26,7 +26,11 @@ const TOL = { time: 1e-4, grad: 1e-3 };
 
 engineParitySuite("WebGPU", (net) => createWebGpuEngine(net, { adapter: "any" }), TOL, { ignore: noGpu });
 
-/** Cases with batches of 1, 3 and 17 samples, multi-spike and max_spikes = 1, three tau settings. */
+/**
+ * Cases with batches of 1, 3 and 17 samples, multi-spike and max_spikes = 1, three tau settings; the two
+ * larger batches train under dropout, whose masks follow the sample's index in the whole batch, across
+ * chunks.
+ */
 function batchCases(): ParityCase[] {
   const rng = new Rng(77);
   const out: ParityCase[] = [];
@@ -43,12 +47,14 @@ function batchCases(): ParityCase[] {
       vmax_weight: 1,
       hidden_vmax_weight: 0.01,
     };
+    const dropout = batch > 1 ? { rate: 0.25, seed: rng.int(2 ** 32) } : undefined;
     out.push({
-      name: `batch ${batch} tau_m=${tm} tau_s=${ts} max_spikes=${cap}`,
+      name: `batch ${batch} tau_m=${tm} tau_s=${ts} max_spikes=${cap}${dropout ? " dropout" : ""}`,
       network,
       samples,
       labels,
       loss,
+      ...(dropout ? { dropout } : {}),
     });
   }
   return out;

@@ -19,7 +19,7 @@ export function trainDefaultsHelp(): string {
       `    --hidden ${c.hidden.join(",")} --epochs ${c.epochs} --batch-size ${c.batch_size} --lr ${c.lr} ` +
         `--lr-decay ${c.lr_decay} --lr-warmup ${c.lr_warmup_steps ?? 0} --weight-decay ${
           c.weight_decay ?? 0
-        } --augment-shift ${c.augment_shift ?? 0} ${
+        } --dropout ${c.dropout ?? 0} --augment-shift ${c.augment_shift ?? 0} ${
           c.augment_flip ? "--augment-flip" : "--no-augment-flip"
         } --t-in ${c.t_in}`,
       `    --tau-m ${n.tau_m} --tau-s ${n.tau_s} --theta ${n.theta} --t-max ${n.t_max} --max-spikes ${n.max_spikes} ` +

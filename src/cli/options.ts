@@ -50,6 +50,11 @@ export const trainingOptions = {
   weightDecay: () =>
     new Option("--weight-decay <d>", "decoupled weight decay (AdamW): each step takes lr * d * w off w")
       .argParser(parseNonNegative),
+  dropout: () =>
+    new Option(
+      "--dropout <rate>",
+      "drop each hidden neuron's spikes from the next layer with this probability while training (0 = off)",
+    ).argParser(parseUnitInterval),
   augmentShift: () =>
     new Option(
       "--augment-shift <px>",

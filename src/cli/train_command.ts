@@ -22,6 +22,7 @@ export interface TrainCliOptions {
   readonly lr?: number;
   readonly lrDecay?: number;
   readonly weightDecay?: number;
+  readonly dropout?: number;
   readonly lrWarmup?: number;
   readonly augmentShift?: number;
   readonly augmentFlip?: boolean;
@@ -100,6 +101,7 @@ export function trainConfigFromOptions(base: TrainConfig, o: ConfigOverrides): T
     lr_decay: o.lrDecay ?? base.lr_decay,
     // Absent means off, as with the anchor above.
     ...(o.weightDecay !== undefined ? { weight_decay: o.weightDecay } : {}),
+    ...(o.dropout !== undefined ? { dropout: o.dropout } : {}),
     ...(o.lrWarmup !== undefined ? { lr_warmup_steps: o.lrWarmup } : {}),
     ...(o.augmentShift !== undefined ? { augment_shift: o.augmentShift } : {}),
     ...(o.augmentFlip !== undefined ? { augment_flip: o.augmentFlip } : {}),

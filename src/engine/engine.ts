@@ -10,6 +10,7 @@
  * @module
  */
 import type { NeuronParams } from "../model/params.ts";
+import type { DropoutConfig } from "./dropout.ts";
 
 /** Network architecture and neuron model. */
 export interface NetworkSpec {
@@ -229,9 +230,25 @@ export interface Engine {
   readonly stepsInFlight?: number;
   forward(input: EngineInput): Promise<ForwardResult>;
   evaluate(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<EvalResult>;
-  gradients(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult>;
-  /** Gradients of the batch mean loss, then one Adam update of every weight. */
-  trainStep(input: EngineInput, labels: Int32Array, loss: LossConfig, adam: AdamConfig): Promise<StepMetrics>;
+  /**
+   * Loss and exact gradients of the batch (sums over its samples).
+   * @param dropout hidden neurons dropped (src/engine/dropout.ts); none when absent. The loss, predictions
+   *   and gradients are the masked network's; `forward` holds every spike, dropped neurons' included.
+   */
+  gradients(
+    input: EngineInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    dropout?: DropoutConfig,
+  ): Promise<GradientResult>;
+  /** Gradients of the batch mean loss (under `dropout` when given), then one Adam update of every weight. */
+  trainStep(
+    input: EngineInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    adam: AdamConfig,
+    dropout?: DropoutConfig,
+  ): Promise<StepMetrics>;
   getOptimizerState(): Promise<AdamState>;
   setOptimizerState(state: AdamState): Promise<void>;
   dispose(): void;

@@ -161,6 +161,7 @@ export function configDifference(saved: TrainConfig, current: TrainConfig): stri
 const OFF_VALUES: Record<string, unknown> = {
   lr_warmup_steps: 0,
   weight_decay: 0,
+  dropout: 0,
   augment_shift: 0,
   augment_flip: false,
 };

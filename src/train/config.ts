@@ -37,6 +37,12 @@ export interface TrainConfig {
   /** Decoupled weight decay (AdamW): every step also takes lr * weight_decay * w off w (absent = 0, off). */
   readonly weight_decay?: number;
   /**
+   * Dropout of hidden neurons while training, in [0, 1) (absent = 0, off): in every step each hidden neuron's
+   * spikes are withheld from the next layer with this probability per sample, the rest arrive with weight
+   * w / (1 - rate) (src/engine/dropout.ts). Evaluation drops nothing.
+   */
+  readonly dropout?: number;
+  /**
    * Images only: every training image moved by up to this many pixels along each axis, drawn anew each
    * time it is seen (absent = 0, off). Validation and test images are never moved.
    */

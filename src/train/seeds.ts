@@ -26,7 +26,10 @@ export function flipSeed(seed: number, epoch: number): number {
   return (augmentSeed(seed, epoch) ^ 0x27d4eb2f) >>> 0;
 }
 
-/** Seeds the dropout masks of `scripts/ann_baseline.ts --dropout`: one stream for the run, apart from the rest. */
+/**
+ * Seeds the dropout masks of `train --dropout` (hashed with the step, src/engine/dropout.ts) and of
+ * `scripts/ann_baseline.ts --dropout`: one stream for the run, apart from the rest.
+ */
 export function dropoutSeed(seed: number): number {
   return (shuffleSeed(seed) ^ 0x165667b1) >>> 0;
 }

@@ -14,9 +14,10 @@
  * @module
  */
 import { flipImages, shiftImages, squareSide } from "../data/augment.ts";
-import { augmentSeed, flipSeed, shuffleSeed } from "./seeds.ts";
+import { augmentSeed, dropoutSeed, flipSeed, shuffleSeed } from "./seeds.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { ADAM_DEFAULTS } from "../engine/adam.ts";
+import { type DropoutConfig, stepSeed } from "../engine/dropout.ts";
 import {
   addStats,
   emptyStats,
@@ -181,6 +182,12 @@ async function runEpochs(
   const flip = config.augment_flip === true;
   const side = shift > 0 || flip ? squareSide(data.inputSize) : 0;
   const adam = { ...ADAM_DEFAULTS, weight_decay: config.weight_decay ?? 0 };
+  // Masks of step k of the run (counted over epochs, so a resumed run draws what it would have) hash a seed
+  // of their own: a run with --dropout 0 shuffles, shifts and initialises as one without it.
+  const dropoutRate = config.dropout ?? 0;
+  const dropoutStream = dropoutSeed(config.seed);
+  const dropoutOf = (step: number): DropoutConfig | undefined =>
+    dropoutRate > 0 ? { rate: dropoutRate, seed: stepSeed(dropoutStream, step) } : undefined;
   const stepLog = await openStepLog(out, opts.logEvery ?? DEFAULT_LOG_EVERY, sizes, ck?.epoch ?? 0);
   // At the end of every epoch, and when a run diverges, so that the steps leading up to it are on record.
   const writeSteps = async () => {
@@ -221,7 +228,13 @@ async function runEpochs(
       if (signal?.aborted) throw interrupted(epoch);
       const idx = order.subarray(step * bs, Math.min(n, (step + 1) * bs));
       const labels = Int32Array.from(idx, (i) => data.train.labels[i]);
-      return engine.trainStep(trainBatch(idx), labels, config.loss, { ...adam, lr: stepLr(step) });
+      return engine.trainStep(
+        trainBatch(idx),
+        labels,
+        config.loss,
+        { ...adam, lr: stepLr(step) },
+        dropoutOf(epoch * steps + step),
+      );
     }, (step, m) => {
       stepLog?.add(epoch + 1, step, stepLr(step), m);
       if (!Number.isFinite(m.loss)) {
@@ -496,6 +509,9 @@ function checkConfig(c: TrainConfig): void {
     bad(`loss.label_smoothing must be in [0, 1), got ${smoothing}`);
   }
   if (!nonNeg(c.weight_decay)) bad(`weight_decay must be a finite number >= 0, got ${c.weight_decay}`);
+  if (c.dropout !== undefined && !(c.dropout >= 0 && c.dropout < 1)) {
+    bad(`dropout must be in [0, 1), got ${c.dropout}`);
+  }
   const warmup = c.lr_warmup_steps;
   if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0)) {
     bad(`lr_warmup_steps must be an integer >= 0, got ${warmup}`);

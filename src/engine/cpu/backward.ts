@@ -59,6 +59,9 @@ export class LayerBackward {
    * @param gVmax (nOut) dL/dVmax of silent neurons, or null
    * @param withInputGrads false when nobody reads dL/ds (first layer, no input gradients requested): skips
    *   that part of the sweep and leaves `this.gIn` unspecified
+   * @param itemScale factor on every item e_k: 1 / (1 - rate) when the layer's inputs are under dropout and
+   *   ran with weights w / (1 - rate) while `w` is given unscaled. Then G and R carry the factor, so dW is
+   *   dL/dw of the unscaled weights and w H is dL/ds of the scaled ones (dropout.ts)
    */
   run(
     math: NeuronMath,
@@ -68,6 +71,7 @@ export class LayerBackward {
     gVmax: Float64Array | null,
     dW: Float64Array,
     withInputGrads = true,
+    itemScale = 1,
   ): void {
     const { nOut, capacity: cap } = this;
     const { count, time, rho, events } = trace;
@@ -90,14 +94,14 @@ export class LayerBackward {
         const slot = i * cap + k;
         const ak = gTime[slot] + acc;
         itemT[slot] = time[slot];
-        itemE[slot] = -ak / rho[slot];
+        itemE[slot] = -ak / rho[slot] * itemScale;
         if (ak !== 0) any = true;
         if (k > 0) acc = (acc + ak * thetaA / rho[slot]) * Math.exp(-a * (time[slot] - time[slot - 1]));
       }
       next[i] = c - 1;
       if (c === 0 && gVmax !== null && gVmax[i] !== 0) {
         itemT[i * cap] = trace.tvmax[i];
-        itemE[i * cap] = gVmax[i];
+        itemE[i * cap] = gVmax[i] * itemScale;
         next[i] = 0;
         any = true;
         if (trace.vmaxSlope[i] > 0) kinks[nKinks++] = i;

@@ -6,6 +6,7 @@
 import { NeuronMath } from "../../model/kernel.ts";
 import type { NeuronParams } from "../../model/params.ts";
 import { type BatchOutcome, emptyOutcome, type LossConfig, type SpikeInput } from "../engine.ts";
+import { type DropoutConfig, dropThreshold, isDropped, keptScale, layerMaskSeed } from "../dropout.ts";
 import { sampleLoss } from "../loss.ts";
 import { LayerBackward } from "./backward.ts";
 import { LayerTrace } from "./forward.ts";
@@ -28,6 +29,17 @@ export interface RangeRequest {
   inputGrads?: Float64Array;
   /** Factor applied to every gradient, e.g. 1/batch for the batch mean. */
   gradScale?: number;
+  /** Hidden neurons dropped (training); masks are keyed by the sample's index in the whole batch. */
+  dropout?: DropoutConfig;
+}
+
+/** Dropout of one run: per hidden layer, the mask seed and the current sample's mask. */
+interface ActiveDropout {
+  readonly threshold: number;
+  readonly scale: number;
+  readonly seeds: number[];
+  /** Per hidden layer (neurons): 1 where the neuron is dropped in the current sample. */
+  readonly masks: Uint8Array[];
 }
 
 /** Forward, loss and backward of whole samples on one thread. */
@@ -38,6 +50,8 @@ export class BatchRunner {
   readonly #gTime: Float64Array[];
   /** Per layer (nOut): dL/dVmax of silent neurons. */
   readonly #gVmax: Float64Array[];
+  /** Per layer above the first: its weights times 1 / (1 - rate), refreshed by every run under dropout. */
+  readonly #scaled: Float64Array[] = [];
 
   /**
    * @param weights per layer (sizes[l], sizes[l+1]); read at every call, so updating them in place (or
@@ -71,8 +85,16 @@ export class BatchRunner {
       }));
     }
     const hiddenVmax = req.loss?.hidden_vmax_weight ?? 0;
+    const drop = this.#dropout(req.dropout);
     for (let s = req.from; s < req.to; s++) {
-      this.#forwardSample(input, s, hiddenVmax > 0);
+      if (drop) {
+        drop.masks.forEach((mask, h) => {
+          for (let i = 0; i < mask.length; i++) {
+            mask[i] = isDropped(drop.seeds[h], s, i, drop.threshold) ? 1 : 0;
+          }
+        });
+      }
+      this.#forwardSample(input, s, hiddenVmax > 0, drop);
       const r = s - req.from;
       for (let l = 0; l < L; l++) {
         const t = this.#traces[l];
@@ -92,7 +114,7 @@ export class BatchRunner {
         result.decisionTime[r] = out.decisionTime;
         if (out.prediction === req.labels[s]) result.correct++;
         if (out.tied) result.ties++;
-        if (req.dW) this.#backwardSample(input, s, req.dW, req.inputGrads);
+        if (req.dW) this.#backwardSample(input, s, req.dW, req.inputGrads, drop);
       } else {
         const top = this.#traces[L - 1];
         let first = NaN;
@@ -125,7 +147,26 @@ export class BatchRunner {
     return loss;
   }
 
-  #forwardSample(input: SpikeInput, s: number, trackHidden: boolean): void {
+  /** The run's dropout state, with the scaled weights of the layers it feeds; null when off. */
+  #dropout(d: DropoutConfig | undefined): ActiveDropout | null {
+    if (!d || d.rate === 0) return null;
+    const scale = keptScale(d.rate);
+    const L = this.sizes.length - 1;
+    for (let l = 1; l < L; l++) {
+      const w = this.weights[l];
+      this.#scaled[l] ??= new Float64Array(w.length);
+      const into = this.#scaled[l];
+      for (let k = 0; k < w.length; k++) into[k] = w[k] * scale;
+    }
+    return {
+      threshold: dropThreshold(d.rate),
+      scale,
+      seeds: Array.from({ length: L - 1 }, (_, h) => layerMaskSeed(d.seed, h)),
+      masks: Array.from({ length: L - 1 }, (_, h) => new Uint8Array(this.sizes[h + 1])),
+    };
+  }
+
+  #forwardSample(input: SpikeInput, s: number, trackHidden: boolean, drop: ActiveDropout | null): void {
     const L = this.sizes.length - 1;
     const cap = this.math.maxSpikes;
     for (let l = 0; l < L; l++) {
@@ -140,20 +181,38 @@ export class BatchRunner {
         );
       } else {
         const below = this.#traces[l - 1];
-        t.events.fillFromSpikes(below.count, below.time, below.nOut, cap);
+        t.events.fillFromSpikes(below.count, below.time, below.nOut, cap, drop?.masks[l - 1]);
       }
-      t.run(this.math, this.weights[l], trackHidden || l === L - 1);
+      const w = drop && l > 0 ? this.#scaled[l] : this.weights[l];
+      t.run(this.math, w, trackHidden || l === L - 1);
     }
   }
 
-  #backwardSample(input: SpikeInput, s: number, dW: Float64Array[], inputGrads?: Float64Array): void {
+  #backwardSample(
+    input: SpikeInput,
+    s: number,
+    dW: Float64Array[],
+    inputGrads: Float64Array | undefined,
+    drop: ActiveDropout | null,
+  ): void {
     const L = this.sizes.length - 1;
     for (let l = L - 1; l >= 0; l--) {
       const t = this.#traces[l];
       const back = this.#backs[l];
       // dL/ds of the first layer's events is needed only for input gradients.
       const withInputGrads = l > 0 || inputGrads !== undefined;
-      back.run(this.math, t, this.weights[l], this.#gTime[l], this.#gVmax[l], dW[l], withInputGrads);
+      // Under dropout the layer ran with scaled weights: the unscaled ones with scaled items give dL/dw.
+      const itemScale = drop && l > 0 ? drop.scale : 1;
+      back.run(
+        this.math,
+        t,
+        this.weights[l],
+        this.#gTime[l],
+        this.#gVmax[l],
+        dW[l],
+        withInputGrads,
+        itemScale,
+      );
       const n = t.events.n;
       const origin = t.events.origin;
       if (l > 0) {

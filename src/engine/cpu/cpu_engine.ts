@@ -23,6 +23,7 @@ import {
   type StepMetrics,
 } from "../engine.ts";
 import { checkImageBatch, checkInput, checkLabels, checkShapes } from "../checks.ts";
+import { checkDropout, type DropoutConfig } from "../dropout.ts";
 import { encodeImages } from "../../data/encode.ts";
 import { BatchRunner, type RangeResult } from "./batch_runner.ts";
 import type { WorkerInit, WorkerJob } from "./worker.ts";
@@ -121,12 +122,18 @@ export class CpuEngine implements Engine {
     });
   }
 
-  async gradients(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
+  async gradients(
+    input: EngineInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    dropout?: DropoutConfig,
+  ): Promise<GradientResult> {
+    checkDropout(dropout);
     const spikes = this.#spikes(input);
     const inputGrads = new Float64Array(spikes.time.length);
     const r = await this.#run(
       spikes,
-      { keepSpikes: true, labels, loss, withGrads: true, gradScale: 1 },
+      { keepSpikes: true, labels, loss, withGrads: true, gradScale: 1, dropout },
       inputGrads,
     );
     return {
@@ -144,13 +151,16 @@ export class CpuEngine implements Engine {
     labels: Int32Array,
     loss: LossConfig,
     adam: AdamConfig,
+    dropout?: DropoutConfig,
   ): Promise<StepMetrics> {
+    checkDropout(dropout);
     const r = await this.#run(this.#spikes(input), {
       keepSpikes: false,
       labels,
       loss,
       withGrads: true,
       gradScale: 1 / input.size,
+      dropout,
     });
     adamStep(this.#weights, this.#grads, this.#adam, { ...ADAM_DEFAULTS, ...adam });
     return { loss: r.loss, correct: r.correct, size: input.size, stats: r.stats };
@@ -222,6 +232,7 @@ export class CpuEngine implements Engine {
         dW: job.withGrads ? this.#grads : undefined,
         inputGrads,
         gradScale: job.gradScale,
+        dropout: job.dropout,
       });
     if (parts.length <= 1) return runHere(0, input.size);
     // The calling thread runs the first range itself (its JIT is warm and its input needs no copy) while

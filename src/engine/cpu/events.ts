@@ -67,14 +67,21 @@ export class EventList {
 
   /**
    * Fills the list with the spikes of the layer below: `count` (neurons) spikes per neuron, times in
-   * `time` (neurons, capacity).
+   * `time` (neurons, capacity); neurons marked in `dropped` (dropout) are left out.
    */
-  fillFromSpikes(count: Int32Array, time: Float64Array, neurons: number, capacity: number): void {
+  fillFromSpikes(
+    count: Int32Array,
+    time: Float64Array,
+    neurons: number,
+    capacity: number,
+    dropped?: Uint8Array,
+  ): void {
     let total = 0;
     for (let j = 0; j < neurons; j++) total += count[j];
     this.#reserve(total);
     let n = 0;
     for (let j = 0; j < neurons; j++) {
+      if (dropped && dropped[j]) continue; // a dropped neuron's spikes reach nobody (dropout.ts)
       const c = count[j];
       for (let k = 0; k < c; k++) {
         this.#rawSrc[n] = j;

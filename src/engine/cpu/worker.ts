@@ -5,6 +5,7 @@
  */
 /// <reference lib="deno.worker" />
 import type { NeuronParams } from "../../model/params.ts";
+import type { DropoutConfig } from "../dropout.ts";
 import type { LossConfig, SpikeInput } from "../engine.ts";
 import { BatchRunner } from "./batch_runner.ts";
 
@@ -30,6 +31,7 @@ export interface WorkerJob {
   loss?: LossConfig;
   withGrads: boolean;
   gradScale: number;
+  dropout?: DropoutConfig;
 }
 
 let runner: BatchRunner | undefined;
@@ -58,6 +60,7 @@ self.onmessage = (ev: MessageEvent<WorkerInit | WorkerJob>) => {
     dW: msg.withGrads ? grads : undefined,
     inputGrads,
     gradScale: msg.gradScale,
+    dropout: msg.dropout,
   });
   self.postMessage({ kind: "done", result, inputGrads });
 };

@@ -5,6 +5,7 @@
  * chunk), stages the readback, and turns what comes back into results.
  * @module
  */
+import { type DropoutConfig, dropThreshold, keptScale, layerMaskSeed } from "../dropout.ts";
 import type { AdamConfig, BatchOutcome, ImageBatch, LossConfig, NetworkSpec } from "../engine.ts";
 import type { ImageEncoder } from "./image_encoder.ts";
 import type { InputPacker } from "./input_pack.ts";
@@ -48,6 +49,8 @@ export interface RunPlan {
   readonly scale: number;
   readonly keepSpikes: boolean;
   readonly adam: AdamConfig | null;
+  /** Hidden neurons dropped (training); null: none. */
+  readonly dropout?: DropoutConfig | null;
 }
 
 /** What a run over a batch produced. */
@@ -105,9 +108,14 @@ export function encodeChunk(st: ChunkState, plan: RunPlan, chunk: Chunk): Submit
       const weight = l === L - 1 ? loss.vmax_weight : loss.hidden_vmax_weight ?? 0;
       silent = -weight / theta * plan.scale;
     }
-    const u = new ArrayBuffer(32);
+    // Dropout acts on the inputs of the layers above the first (src/engine/dropout.ts).
+    const drop = plan.dropout && plan.dropout.rate > 0 && l > 0 ? plan.dropout : null;
+    const u = new ArrayBuffer(48);
     new Uint32Array(u, 0, 6).set([s.nIn, s.nOut, s.capIn, s.capEv, m, accumulate ? 1 : 0]);
-    new Float32Array(u, 24, 2).set([silent, 0]);
+    new Float32Array(u, 24, 2).set([silent, drop ? keptScale(drop.rate) : 1]);
+    new Uint32Array(u, 32, 4).set(
+      drop ? [dropThreshold(drop.rate), layerMaskSeed(drop.seed, l - 1), from, 0] : [0, 0, from, 0],
+    );
     q.writeBuffer(st.layers[l].params, 0, u);
   }
   if (loss && plan.labels) {

@@ -151,7 +151,7 @@ export class LayerState {
   ) {
     const { l, nOut, cap, capEv, samples: m } = shape;
     const buf = (name: string, bytes: number) => storageBuffer(device, `${name}${l}`, bytes);
-    this.params = uniformBuffer(device, `layer_params${l}`, 32);
+    this.params = uniformBuffer(device, `layer_params${l}`, 48);
     this.keyT = buf("key_t", m * capEv * 4);
     this.keyS = buf("key_s", m * capEv * 4);
     this.ev = buf("ev", m * capEv * 16);

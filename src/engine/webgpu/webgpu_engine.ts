@@ -10,6 +10,7 @@
  */
 import { validateNeuronParams } from "../../model/params.ts";
 import { ADAM_DEFAULTS } from "../adam.ts";
+import { checkDropout, type DropoutConfig } from "../dropout.ts";
 import {
   type AdamConfig,
   type AdamState,
@@ -328,8 +329,22 @@ export class WebGpuEngine implements Engine {
     };
   }
 
-  async gradients(input: EngineInput, labels: Int32Array, loss: LossConfig): Promise<GradientResult> {
-    const r = await this.#run(input, { loss, labels, grads: "all", scale: 1, keepSpikes: true, adam: null });
+  async gradients(
+    input: EngineInput,
+    labels: Int32Array,
+    loss: LossConfig,
+    dropout?: DropoutConfig,
+  ): Promise<GradientResult> {
+    checkDropout(dropout);
+    const r = await this.#run(input, {
+      loss,
+      labels,
+      grads: "all",
+      scale: 1,
+      keepSpikes: true,
+      adam: null,
+      dropout: dropout ?? null,
+    });
     return {
       loss: r.loss,
       predictions: r.predictions,
@@ -346,9 +361,12 @@ export class WebGpuEngine implements Engine {
     labels: Int32Array,
     loss: LossConfig,
     adam: AdamConfig,
+    dropout?: DropoutConfig,
   ): Promise<StepMetrics> {
+    checkDropout(dropout);
     // #run submits every chunk before its first await, i.e. before this call returns.
     const r = await this.#run(input, {
+      dropout: dropout ?? null,
       loss,
       labels,
       grads: "weights",

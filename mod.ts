@@ -28,6 +28,7 @@ export {
 } from "./src/engine/webgpu/webgpu_engine.ts";
 export { DEFAULT_LOSS, sampleLoss } from "./src/engine/loss.ts";
 export { ADAM_DEFAULTS, adamStep, newAdamState } from "./src/engine/adam.ts";
+export { type DropoutConfig, isDropped, keptScale, layerMaskSeed, stepSeed } from "./src/engine/dropout.ts";
 export { DEFAULT_NEURON, type NeuronParams, validateNeuronParams } from "./src/model/params.ts";
 export { NeuronMath } from "./src/model/kernel.ts";
 export { type InitOptions, initWeights } from "./src/model/init.ts";

@@ -44,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let k = n - 1u - q;
       let slot = so + k;
       let ak = g_time[slot] + acc;
-            item[slot] = vec2<f32>(time[slot], -ak / rho[slot] * p.w_scale);
+      item[slot] = vec2<f32>(time[slot], -ak / rho[slot] * p.w_scale);
       if (ak != 0.0) {
         any = true;
       }
@@ -54,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     item_n[out] = select(0u, n, any);
   } else if (p.silent_grad != 0.0) {
-        item[so] = vec2<f32>(vm[out].y, p.silent_grad * p.w_scale);
+    item[so] = vec2<f32>(vm[out].y, p.silent_grad * p.w_scale);
     item_n[out] = 1u | VMAX_ITEM;
   } else {
     item_n[out] = 0u;

@@ -149,7 +149,7 @@ struct LayerParams {
   cap_ev: u32,      // event slots per sample in the sorted event list (a power of two)
   samples: u32,     // samples in this chunk
   flags: u32,       // bit 0: accumulate into dW (else overwrite)
-    silent_grad: f32, // dL/dVmax of each silent neuron (0: no Vmax term for this layer)
+  silent_grad: f32, // dL/dVmax of each silent neuron (0: no Vmax term for this layer)
   // Dropout of the layer's inputs (src/engine/dropout.ts); w_scale 1 and drop_threshold 0 when off.
   w_scale: f32,         // factor on the weights: 1 / (1 - rate)
   drop_threshold: u32,  // an input neuron whose mask hash is below this is dropped

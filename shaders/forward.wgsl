@@ -131,7 +131,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     if (e < n) {
       let j = key_s[base + e] / p.cap_in;
-            c += w[j * p.n_out + i] * p.w_scale; // w_scale: dropout of the inputs, else 1 (exact)
+      c += w[j * p.n_out + i] * p.w_scale; // w_scale: dropout of the inputs, else 1 (exact)
     }
     t_prev = t_ev;
   }

@@ -49,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var slot = lid; slot < slots; slot += SORT_WG) {
     let j = slot / p.cap_in;
     let k = slot % p.cap_in;
-        if (k < in_count[in_base + j] && !dropped(p.drop_threshold, p.drop_seed, p.sample_base + b, j)) {
+    if (k < in_count[in_base + j] && !dropped(p.drop_threshold, p.drop_seed, p.sample_base + b, j)) {
       let t = in_time[in_base * p.cap_in + slot];
       if (t <= T_MAX) {
         let pos = atomicAdd(&wg_n, 1u);

@@ -77,7 +77,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
           }
         }
         if (taken) {
-                    h -= p.silent_grad * m.z; // dL/dVmax itself: the item carries w_scale besides
+          h -= p.silent_grad * m.z; // dL/dVmax itself: the item carries w_scale besides
         }
       }
     }

@@ -32,7 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (ni == 0u) {
       continue;
     }
-        if (dropped(p.drop_threshold, p.drop_seed, p.sample_base + b, j)) {
+    if (dropped(p.drop_threshold, p.drop_seed, p.sample_base + b, j)) {
       continue; // dropout: input j's spikes did not reach this layer in sample b
     }
     let row = b * p.n_in + j;

@@ -49,8 +49,8 @@ export interface RunPlan {
   readonly scale: number;
   readonly keepSpikes: boolean;
   readonly adam: AdamConfig | null;
-  /** Hidden neurons dropped (training); null: none. */
-  readonly dropout?: DropoutConfig | null;
+  /** Hidden neurons dropped (training); absent: none. */
+  readonly dropout?: DropoutConfig;
 }
 
 /** What a run over a batch produced. */

@@ -343,7 +343,7 @@ export class WebGpuEngine implements Engine {
       scale: 1,
       keepSpikes: true,
       adam: null,
-      dropout: dropout ?? null,
+      dropout,
     });
     return {
       loss: r.loss,
@@ -366,7 +366,7 @@ export class WebGpuEngine implements Engine {
     checkDropout(dropout);
     // #run submits every chunk before its first await, i.e. before this call returns.
     const r = await this.#run(input, {
-      dropout: dropout ?? null,
+      dropout,
       loss,
       labels,
       grads: "weights",

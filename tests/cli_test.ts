@@ -629,8 +629,9 @@ Deno.test("Ctrl-C during train keeps the last checkpoint, says how to resume, ex
     const child = cliCommand(args).spawn();
     let exited = false;
     const outputP = child.output().finally(() => exited = true);
-    // Wait for the first epoch's checkpoint, then interrupt.
-    const deadline = Date.now() + 40_000;
+    // Wait for the first epoch's checkpoint, then interrupt. The deadline only keeps a broken build from
+    // hanging the suite: an epoch here takes about a second, and no outcome depends on how long it takes.
+    const deadline = Date.now() + 600_000;
     while (!exited && !await exists(`${out}/checkpoint.json`) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -864,20 +865,26 @@ Deno.test(
       const [outCpu, outGpu, gCpu, gGpu] = await Promise.all(
         ["out_cpu.json", "out_gpu.json", "grads_cpu.json", "grads_gpu.json"].map(read),
       );
-      const close = (a: number, b: number, what: string) =>
-        assert.ok(Math.abs(a - b) <= 1e-5 + 1e-4 * Math.abs(a), `${what}: cpu ${a}, gpu ${b}`);
+      // The tolerances of tests/webgpu_test.ts, justified there for f32: spike times within 1e-4, the loss
+      // within 1e-3 relative, each gradient within 1e-3 of its layer's largest entry plus 1e-3 of itself.
+      const closeTo = (a: number, b: number, tol: number, what: string) =>
+        assert.ok(Math.abs(a - b) <= tol, `${what}: cpu ${a}, gpu ${b}`);
       outCpu.layers.forEach((layer: number[][], l: number) =>
         layer.forEach((ts, i) => {
           assert.equal(outGpu.layers[l][i].length, ts.length, `spike count of layer ${l} neuron ${i}`);
-          ts.forEach((t, k) => close(t, outGpu.layers[l][i][k], `layer ${l} neuron ${i} spike ${k}`));
+          ts.forEach((t, k) => closeTo(t, outGpu.layers[l][i][k], 1e-4, `layer ${l} neuron ${i} spike ${k}`));
         })
       );
-      close(gCpu.loss, gGpu.loss, "loss");
-      gCpu.layers.forEach((layer: { weights: number[][] }, l: number) =>
+      closeTo(gCpu.loss, gGpu.loss, 1e-3 * (1 + Math.abs(gCpu.loss)), "loss");
+      gCpu.layers.forEach((layer: { weights: number[][] }, l: number) => {
+        const largest = Math.max(...layer.weights.flat().map(Math.abs));
+        assert.ok(largest > 0, `dW${l} is not all zero`);
         layer.weights.forEach((row, i) =>
-          row.forEach((g, j) => close(g, gGpu.layers[l].weights[i][j], `dW${l}[${i}][${j}]`))
-        )
-      );
+          row.forEach((g, j) =>
+            closeTo(g, gGpu.layers[l].weights[i][j], 1e-3 * (largest + Math.abs(g)), `dW${l}[${i}][${j}]`)
+          )
+        );
+      });
     });
   },
 );

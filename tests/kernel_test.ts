@@ -64,10 +64,15 @@ Deno.test("kernel: MODEL.md formula, the tau_m == tau_s limit and continuity acr
             relErr(m2.kernel(d), kernelRef(tau, ts, d)) < 1e-14,
             `tau_s/tau_m - 1 = ${eps}, d ${d}`,
           );
-          assert.ok(
-            relErr(m2.kernel(d), m.kernel(d)) < 10 * eps * Math.max(1, d / tau) ** 2,
-            `continuity at ${eps}`,
-          );
+          // To first order in eps the kernel moves by at most eps max(1, d / tau) / 2 relative to the limit form
+          // (measured on these cases); twice that leaves room for the second order.
+          // At larger eps the expansion does not hold, and the series check above is the test.
+          if (eps <= 1e-4) {
+            assert.ok(
+              relErr(m2.kernel(d), m.kernel(d)) < eps * Math.max(1, d / tau),
+              `continuity at ${eps}, d ${d}`,
+            );
+          }
         }
       }
     }
@@ -81,6 +86,8 @@ Deno.test("kernel derivative: central differences, K'(0+) = 1/tau_m, causality",
   for (const [tm, ts] of [[5, 2], [2, 5], [3, 3], [3, 3 * (1 + 1e-9)]]) {
     const m = math(tm, ts);
     for (const d of [0.05, 1, 4, 20]) {
+      // Central differences at h = 1e-5 d: truncation h^2 |K'''| / 6, of order 1e-10 (d / tau)^2 K / d, and
+      // rounding 1e-16 K / h = 1e-11 K / d; 1e-8 (|fd| + K / d) bounds both with room.
       const h = 1e-5 * d;
       const fd = (m.kernel(d + h) - m.kernel(d - h)) / (2 * h);
       assert.ok(

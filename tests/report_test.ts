@@ -327,29 +327,40 @@ Deno.test("svgToPng", async (t) => {
 Deno.test("reporter", async (t) => {
   await t.step("plain lines: progress, log, summary, default summary", () => {
     const out: string[] = [];
-    const r = createReporter({ tty: false, intervalMs: 0, write: (s) => out.push(s) });
+    let clock = 1000; // ms; the test moves it, so the times below do not depend on the machine
+    const r = createReporter({ tty: false, intervalMs: 0, write: (s) => out.push(s), now: () => clock });
     r.log("training yinyang 5-120-3 on cpu");
     r.start("epoch 1/2", 4);
+    clock += 3000;
     r.update(2, { loss: 0.123456, acc: 0.75, lr: 0.001 });
     r.stop("epoch 1/2: loss 0.1 acc 80.00%");
     r.start("eval yinyang", 10);
+    clock += 7000;
     r.stop();
     r.stop(); // a second stop adds nothing
     assert.ok(out.every((s) => s.endsWith("\n") && s.indexOf("\n") === s.length - 1), "whole lines");
     assert.equal(out[0], "training yinyang 5-120-3 on cpu\n");
-    assert.match(out[1], /^epoch 1\/2: 2\/4 \(50%\) loss 0\.1235 acc 75\.00% lr 0\.001 \| 0 s, eta 0 s\n$/);
+    assert.match(out[1], /^epoch 1\/2: 2\/4 \(50%\) loss 0\.1235 acc 75\.00% lr 0\.001 \| 3 s, eta 3 s\n$/);
     assert.equal(out[2], "epoch 1/2: loss 0.1 acc 80.00%\n");
-    assert.match(out[3], /^eval yinyang: done in 0 s\n$/);
+    assert.match(out[3], /^eval yinyang: done in 7 s\n$/);
     assert.equal(out.length, 4);
   });
 
   await t.step("plain lines are throttled", () => {
     const out: string[] = [];
-    const r = createReporter({ tty: false, write: (s) => out.push(s) }); // default: at most one per 2 s
+    let clock = 0;
+    // Default interval: at most one line per 2 s. 1,000 updates 10 ms apart span 10 s: lines at 2, 4, 6, 8, 10 s.
+    const r = createReporter({ tty: false, write: (s) => out.push(s), now: () => clock });
     r.start("epoch 1/1", 1000);
-    for (let i = 1; i <= 1000; i++) r.update(i, { loss: 1 / i });
+    for (let i = 1; i <= 1000; i++) {
+      clock += 10;
+      r.update(i, { loss: 1 / i });
+    }
     r.stop("done");
-    assert.deepEqual(out, ["done\n"]);
+    assert.deepEqual(
+      out.map((line) => line.match(/ (\d+\/1000) /)?.[1] ?? line),
+      ["200/1000", "400/1000", "600/1000", "800/1000", "1000/1000", "done\n"],
+    );
   });
 
   await t.step("quiet says nothing", () => {

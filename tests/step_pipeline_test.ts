@@ -43,11 +43,9 @@ Deno.test("runSteps: step n+1 is submitted before step n is settled, metrics in 
 
 Deno.test("runSteps: a failing settle waits for the step in flight", async () => {
   const steps = [deferred<number>(), deferred<number>(), deferred<number>()];
-  let lastDone = false;
   const run = runSteps(3, 2, (k) => steps[k].promise, (k) => {
     if (k === 0) throw new Error("diverged at step 0");
   });
-  steps[1].promise.then(() => lastDone = true);
   let settled = false;
   const outcome = run.then(() => null, (e) => {
     settled = true;
@@ -58,34 +56,40 @@ Deno.test("runSteps: a failing settle waits for the step in flight", async () =>
   assert.equal(settled, false, "runSteps waits while step 1 is in flight");
   steps[1].resolve(1);
   assert.match(String(await outcome), /diverged at step 0/);
-  assert.ok(lastDone);
 });
 
 Deno.test("runSteps: an abort in submit waits for the step in flight; a later failure is not unhandled", async () => {
+  /** Whether `p` has settled yet, read after a tick. */
+  function watch(p: Promise<void>) {
+    const state = { settled: false };
+    p.then(() => state.settled = true, () => state.settled = true);
+    return state;
+  }
+
   const first = deferred<number>();
-  let firstDone = false;
-  first.promise.then(() => firstDone = true);
+  const settledSteps: number[] = [];
   const run = runSteps(5, 2, (k) => {
     if (k === 0) return first.promise;
     if (k === 1) return Promise.reject(new Error("device lost"));
     return Promise.resolve(k);
-  }, () => {});
+  }, (k) => settledSteps.push(k));
+  const runState = watch(run);
   await tick();
+  assert.equal(runState.settled, false, "step 1's failure is not reported while step 0 is awaited");
   first.resolve(0);
   // Step 1 failed while step 0 was awaited: reported when its turn comes, after step 0 settled.
   await assert.rejects(run, /device lost/);
-  assert.ok(firstDone);
+  assert.deepEqual(settledSteps, [0]);
 
   const inFlight = deferred<number>();
-  let inFlightDone = false;
-  inFlight.promise.then(() => inFlightDone = true);
   const aborted = runSteps(5, 2, (k) => {
     if (k === 0) return Promise.resolve(0);
     if (k === 1) return inFlight.promise;
     throw new Error("interrupted");
   }, () => {});
+  const abortedState = watch(aborted);
   await tick();
+  assert.equal(abortedState.settled, false, "the abort waits while step 1 is in flight");
   inFlight.resolve(1);
   await assert.rejects(aborted, /interrupted/);
-  assert.ok(inFlightDone, "the step in flight finished before the abort left");
 });

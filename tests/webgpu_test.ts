@@ -227,6 +227,8 @@ Deno.test(
       const r = await cpu.gradients(input, labels, loss);
       assert.equal(g.forward.stats[0].silent, 2, "both outputs silent");
       assert.ok(maxAbs(r.inputGrads) > 0.01, "the reference has kink gradients");
+      // Tighter than TOL: one sample, three events and no spike, so f32 rounding stays near its 6e-8 (the
+      // suite's 1e-3 covers sweeps through ~100 events and slopes near rho_min).
       assert.ok(Math.abs(g.loss - r.loss) <= 1e-5 * (1 + Math.abs(r.loss)));
       const scale = maxAbs(r.inputGrads);
       r.inputGrads.forEach((x, e) => {

@@ -17,6 +17,7 @@ import { configDifference } from "../src/train/checkpoint.ts";
 import { loadDataset } from "../src/data/dataset.ts";
 import { parseCsv } from "../src/report/csv.ts";
 import { assertUserError, CAN_RUN, cli, cliCommand, exists } from "./cli_helpers.ts";
+import { F32_TOLERANCE } from "./engine_cases.ts";
 
 /** 2 inputs -> 3 hidden -> 2 outputs; tau_m != tau_s, several spikes per neuron. */
 const MODEL = {
@@ -865,23 +866,26 @@ Deno.test(
       const [outCpu, outGpu, gCpu, gGpu] = await Promise.all(
         ["out_cpu.json", "out_gpu.json", "grads_cpu.json", "grads_gpu.json"].map(read),
       );
-      // The tolerances of tests/webgpu_test.ts, justified there for f32: spike times within 1e-4, the loss
-      // within 1e-3 relative, each gradient within 1e-3 of its layer's largest entry plus 1e-3 of itself.
+      // F32_TOLERANCE (tests/engine_cases.ts, justified there), applied as the parity suite does: the loss
+      // relative, each gradient relative to its layer's largest entry plus to itself.
+      const { time: tolTime, grad: tolGrad } = F32_TOLERANCE;
       const closeTo = (a: number, b: number, tol: number, what: string) =>
         assert.ok(Math.abs(a - b) <= tol, `${what}: cpu ${a}, gpu ${b}`);
       outCpu.layers.forEach((layer: number[][], l: number) =>
         layer.forEach((ts, i) => {
           assert.equal(outGpu.layers[l][i].length, ts.length, `spike count of layer ${l} neuron ${i}`);
-          ts.forEach((t, k) => closeTo(t, outGpu.layers[l][i][k], 1e-4, `layer ${l} neuron ${i} spike ${k}`));
+          ts.forEach((t, k) =>
+            closeTo(t, outGpu.layers[l][i][k], tolTime, `layer ${l} neuron ${i} spike ${k}`)
+          );
         })
       );
-      closeTo(gCpu.loss, gGpu.loss, 1e-3 * (1 + Math.abs(gCpu.loss)), "loss");
+      closeTo(gCpu.loss, gGpu.loss, tolGrad * (1 + Math.abs(gCpu.loss)), "loss");
       gCpu.layers.forEach((layer: { weights: number[][] }, l: number) => {
         const largest = Math.max(...layer.weights.flat().map(Math.abs));
         assert.ok(largest > 0, `dW${l} is not all zero`);
         layer.weights.forEach((row, i) =>
           row.forEach((g, j) =>
-            closeTo(g, gGpu.layers[l].weights[i][j], 1e-3 * (largest + Math.abs(g)), `dW${l}[${i}][${j}]`)
+            closeTo(g, gGpu.layers[l].weights[i][j], tolGrad * (largest + Math.abs(g)), `dW${l}[${i}][${j}]`)
           )
         );
       });

@@ -2,13 +2,7 @@
  * The WebGPU engine against the CPU engine (the reference): the shared parity suite (tests/engine_cases.ts)
  * on its own cases and on batches of 1, 3 and 17 samples split over several submissions; spike-buffer
  * overflow counting; a few training steps side by side; adapter selection. Runs on any adapter, llvmpipe
- * included; skipped when there is none.
- *
- * Tolerances, justified for f32 (relative precision 6e-8): the potential is advanced through up to ~100
- * events by products of per-interval decays, and a time is recovered from it through the slope rho, so a
- * spike time on the scale t_max = 16 is off by up to ~3e-5 (measured: 2.6e-5); 1e-4 leaves a margin of 4.
- * Losses and gradients are sums of f32 terms of mixed sign divided by slopes rho >= rho_min; measured errors
- * stay below 1e-4 of the array's largest entry, and 1e-3 leaves a margin of 10.
+ * included; skipped when there is none. Tolerances: F32_TOLERANCE (tests/engine_cases.ts, justified there).
  * @module
  */
 import assert from "node:assert/strict";
@@ -16,13 +10,13 @@ import { CpuEngine } from "../src/engine/cpu/cpu_engine.ts";
 import type { LossConfig, Network } from "../src/engine/engine.ts";
 import type { NeuronParams } from "../src/model/params.ts";
 import { createWebGpuEngine, probeHardwareAdapter, WebGpuError } from "../src/engine/webgpu/webgpu_engine.ts";
-import { engineParitySuite, type ParityCase } from "./engine_cases.ts";
+import { engineParitySuite, F32_TOLERANCE, type ParityCase } from "./engine_cases.ts";
 import { makeInput, maxAbs, randomEvents, randomNetwork, Rng } from "./helpers.ts";
 
 const adapter = await navigator.gpu?.requestAdapter().catch(() => null) ?? null;
 const noGpu = adapter === null;
 
-const TOL = { time: 1e-4, grad: 1e-3 };
+const TOL = F32_TOLERANCE;
 
 engineParitySuite("WebGPU", (net) => createWebGpuEngine(net, { adapter: "any" }), TOL, { ignore: noGpu });
 
